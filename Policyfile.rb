@@ -1,0 +1,14 @@
+# One policy for the whole estate; each role is a named run list.
+# Cookbooks resolve from this repository only (no network).
+name 'ipv6_edge'
+
+default_source :chef_repo, 'cookbooks'
+
+cookbook 'ipv6_common', path: 'cookbooks/ipv6_common'
+
+run_list 'ipv6_common::default'
+
+named_run_list :controller, 'ipv6_common::default'
+named_run_list :compute, 'ipv6_common::default'
+named_run_list :dns, 'ipv6_common::default'
+named_run_list :ops, 'ipv6_common::default'
