@@ -1,0 +1,73 @@
+# frozen_string_literal: true
+
+require 'ipaddr'
+require 'resolv'
+require 'securerandom'
+require 'socket'
+
+module Ipv6Common
+  # Asks the site's own name servers one question over IPv6 UDP and tells
+  # the answers apart: records, no such name, a server error, or silence.
+  # (Resolv::DNS#getresources returns [] for all of those alike, and
+  # getaddrinfo turns an A record into ::ffff:a.b.c.d.)
+  class Resolver
+    Answer = Struct.new(:status, :records, :server) # status: :ok, :nxdomain, :error, :timeout
+
+    TYPES = { a: Resolv::DNS::Resource::IN::A, aaaa: Resolv::DNS::Resource::IN::AAAA }.freeze
+
+    # nameservers: IPv6 literals; each is asked in turn until one answers.
+    def initialize(nameservers, port: 53, timeout: 5)
+      @nameservers = nameservers
+      @port = port
+      @timeout = timeout
+    end
+
+    # type :a or :aaaa; records are address strings.
+    def query(name, type)
+      klass = TYPES.fetch(type)
+      @nameservers.each do |server|
+        reply = ask(server, name, klass)
+        return answer(reply, klass, server) if reply
+      end
+      Answer.new(:timeout, [], @nameservers.join(', '))
+    end
+
+    private
+
+    def ask(server, name, klass)
+      message = Resolv::DNS::Message.new(SecureRandom.random_number(0x10000))
+      message.rd = 1
+      message.add_question(name, klass)
+      socket = UDPSocket.new(Socket::AF_INET6)
+      socket.connect(server, @port)
+      socket.send(message.encode, 0)
+      receive(socket, message.id)
+    ensure
+      socket&.close
+    end
+
+    # Waits for the reply with our id until the deadline.
+    def receive(socket, id)
+      deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + @timeout
+      loop do
+        left = deadline - Process.clock_gettime(Process::CLOCK_MONOTONIC)
+        return if left <= 0 || !socket.wait_readable(left)
+
+        reply = Resolv::DNS::Message.decode(socket.recv(65_535))
+        return reply if reply.id == id
+      rescue Errno::ECONNREFUSED
+        return
+      end
+    end
+
+    def answer(reply, klass, server)
+      case reply.rcode
+      when Resolv::DNS::RCode::NoError
+        records = reply.answer.filter_map { |_name, _ttl, data| IPAddr.new(data.address.to_s).to_s if data.is_a?(klass) }
+        Answer.new(:ok, records, server)
+      when Resolv::DNS::RCode::NXDomain then Answer.new(:nxdomain, [], server)
+      else Answer.new(:error, [], server)
+      end
+    end
+  end
+end

@@ -1,0 +1,58 @@
+# frozen_string_literal: true
+
+unified_mode true
+provides :ipv6_common_tls_bundle
+
+description "Writes an endpoint's HAProxy `crt` file (leaf, intermediates, private key) after checking the " \
+            'certificate chains to the site CA, names the endpoint, is outside the expiry window and matches ' \
+            'its key. A bad pair raises Ipv6Common::ConfigError before the file is touched.'
+
+property :path, String, name_property: true,
+                        coerce: proc { |v| Ipv6Common::Site.absolute_path(v, path: 'path') },
+                        description: 'Where to write the combined PEM file.'
+
+property :cert, String, required: true,
+                        coerce: proc { |v| Ipv6Common::Site.absolute_path(v, path: 'cert') },
+                        description: 'The leaf certificate followed by its intermediate(s) (endpoints.E.cert).'
+
+property :key, String, required: true,
+                       coerce: proc { |v| Ipv6Common::Site.absolute_path(v, path: 'key') },
+                       description: "The leaf's private key, mode 0600 (endpoints.E.key)."
+
+property :ca_bundle, String, required: true,
+                             coerce: proc { |v| Ipv6Common::Site.absolute_path(v, path: 'ca_bundle') },
+                             description: 'The organisation CA certificates clients trust (pki.ca_bundle).'
+
+property :fqdn, String, required: true,
+                        coerce: proc { |v| Ipv6Common::Site.dns_name(v, path: 'fqdn') },
+                        description: "The endpoint's name, which the certificate must carry as a DNS subjectAltName (endpoints.E.fqdn)."
+
+property :window_days, Integer, default: 30,
+                                description: 'Refuse a certificate that expires within this many days (pki.expiry_window_days).'
+
+property :owner, String, default: 'root',
+                         description: 'Owner of the written file.'
+
+property :group, String, default: 'root',
+                         description: 'Group of the written file (the HAProxy group when mode is 0640).'
+
+property :mode, String, equal_to: %w(0600 0640), default: '0600',
+                        description: 'Mode of the written file; it holds the private key, so never world readable.'
+
+action :create do
+  description 'Check the certificate and key, then write the combined PEM file.'
+
+  found = Ipv6Common::Pki.problems(cert: new_resource.cert, key: new_resource.key, ca_bundle: new_resource.ca_bundle,
+                                   fqdn: new_resource.fqdn, window_days: new_resource.window_days)
+  unless found.empty?
+    raise Ipv6Common::ConfigError, found.map { |p| Ipv6Common::Problem.new(p.path, p.code, "endpoint #{new_resource.fqdn}: #{p.message}") }
+  end
+
+  file new_resource.path do
+    content Ipv6Common::Pki.bundle_pem(cert: new_resource.cert, key: new_resource.key)
+    owner new_resource.owner
+    group new_resource.group
+    mode new_resource.mode
+    sensitive true
+  end
+end

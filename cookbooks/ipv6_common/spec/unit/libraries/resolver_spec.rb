@@ -1,0 +1,34 @@
+# frozen_string_literal: true
+
+describe Ipv6Common::Resolver do
+  before(:all) do
+    @dns = FakeDns.new({ %w(ctl1.lab.example.net AAAA) => ['2001:DB8:10:0::11'],
+                         %w(old.lab.example.net A) => ['192.0.2.5'],
+                         %w(old.lab.example.net AAAA) => ['2001:db8:10::99'] },
+                       silent: ['slow.lab.example.net'])
+  end
+
+  after(:all) { @dns.stop }
+
+  let(:resolver) { described_class.new(['::1'], port: @dns.port, timeout: 1) }
+
+  it 'returns AAAA records in canonical form' do
+    expect(resolver.query('ctl1.lab.example.net', :aaaa).to_a).to eq([:ok, ['2001:db8:10::11'], '::1'])
+  end
+
+  it 'tells an empty answer (NODATA) apart' do
+    expect(resolver.query('ctl1.lab.example.net', :a).to_a).to eq([:ok, [], '::1'])
+  end
+
+  it 'returns an A record beside a AAAA record' do
+    expect(resolver.query('old.lab.example.net', :a).records).to eq(['192.0.2.5'])
+  end
+
+  it 'reports a name that does not exist' do
+    expect(resolver.query('gone.lab.example.net', :aaaa).status).to eq(:nxdomain)
+  end
+
+  it 'reports a server that does not answer in time' do
+    expect(resolver.query('slow.lab.example.net', :aaaa).status).to eq(:timeout)
+  end
+end

@@ -1,0 +1,228 @@
+# frozen_string_literal: true
+
+describe Ipv6Common::Site do
+  let(:lab_file) { File.expand_path('../../../../../site/lab.yml', __dir__) }
+
+  # A small valid site touching every section of site/SCHEMA.md.
+  def good
+    {
+      'name' => 'lab',
+      'dns' => { 'zone' => 'lab.example.net', 'server' => 'dns1', 'ttl' => 300 },
+      'pki' => { 'ca_bundle' => '/pki/ca.pem', 'expiry_window_days' => 30 },
+      'hosts' => {
+        'dns1' => { 'fqdn' => 'dns1.lab.example.net', 'roles' => ['dns'], 'addresses' => ['2001:db8:10::53'] },
+        'ctl1' => { 'fqdn' => 'ctl1.lab.example.net', 'roles' => %w(controller ops), 'addresses' => ['2001:DB8:10::11'] },
+      },
+      'endpoints' => {
+        'keystone' => { 'host' => 'ctl1', 'fqdn' => 'keystone.lab.example.net', 'port' => 5000, 'backend_port' => 5000,
+                        'cert' => '/pki/keystone.crt', 'key' => '/pki/keystone.key' },
+        'glance' => { 'host' => 'ctl1', 'fqdn' => 'glance.lab.example.net', 'port' => 9292, 'backend_port' => 9292,
+                      'cert' => '/pki/glance.crt', 'key' => '/pki/glance.key' },
+      },
+      'services' => {
+        'rabbitmq' => { 'host' => 'ctl1', 'users' => { 'openstack' => { 'password' => { 'file' => '/secrets/rabbit' } },
+                                                       'nova' => { 'password' => { 'env' => 'NOVA_RABBIT_PW' } } } },
+        'memcached' => { 'host' => 'ctl1', 'port' => 11_211 },
+        'cinder' => { 'host' => 'ctl1', 'release' => 'zed', 'target_helper' => 'tgtadm' },
+      },
+    }
+  end
+
+  def problems_after
+    data = good
+    yield data
+    described_class.problems(data).map { |p| [p.path, p.code] }
+  end
+
+  describe 'a valid site' do
+    it 'has no problems' do
+      expect(described_class.problems(good)).to eq([])
+    end
+
+    it 'loads site/lab.yml' do
+      expect(described_class.load_file(lab_file).name).to eq('lab')
+    end
+
+    it 'accepts symbol keys and no endpoints' do
+      data = good.transform_keys(&:to_sym)
+      data.delete(:endpoints)
+      expect(described_class.from_hash(data).endpoints).to eq({})
+    end
+  end
+
+  describe 'readers' do
+    subject(:site) { described_class.from_hash(good) }
+
+    it { expect([site.name, site.zone, site.dns_server, site.ttl]).to eq(['lab', 'lab.example.net', 'dns1', 300]) }
+    it { expect([site.ca_bundle, site.expiry_window_days]).to eq(['/pki/ca.pem', 30]) }
+    it { expect(site.hosts.keys).to eq(%w(dns1 ctl1)) }
+    it { expect(site.host('ctl1')['addresses']).to eq(['2001:db8:10::11']) }
+    it { expect(site.addresses('ctl1').map { |a| a.rabbitmq_listener(5672) }).to eq(['2001:db8:10::11:5672']) }
+    it { expect(site.endpoints_on('ctl1').keys).to eq(%w(keystone glance)) }
+    it { expect(site.endpoints_on('dns1')).to eq({}) }
+    it { expect(site.service('rabbitmq')['port']).to eq(5672) }
+    it { expect(site.service('cinder')['target_port']).to eq(3260) }
+
+    it 'applies the defaults of optional keys' do
+      data = good
+      data['dns'].delete('ttl')
+      data['pki'].delete('expiry_window_days')
+      site = described_class.from_hash(data)
+      expect([site.ttl, site.expiry_window_days]).to eq([300, 30])
+    end
+
+    it 'names an unknown host key' do
+      expect { site.host('ctl9') }.to raise_error(Ipv6Common::ConfigError, /\Ahosts\.ctl9: no host ctl9/) { |e|
+        expect(e.problems.first.code).to eq('unknown_host')
+      }
+    end
+
+    it 'names a service the site does not describe' do
+      data = good
+      data.delete('services')
+      expect { described_class.from_hash(data).service('memcached') }.to raise_error(Ipv6Common::ConfigError, /services\.memcached/)
+    end
+  end
+
+  describe 'problems' do
+    compute_host = { 'fqdn' => 'cmp1.lab.example.net', 'roles' => ['compute'], 'addresses' => ['2001:db8:10::21'] }
+
+    {
+      'a missing top-level key' => [->(d) { d.delete('pki') }, 'pki', 'missing'],
+      'a missing nested key' => [->(d) { d['hosts']['ctl1'].delete('fqdn') }, 'hosts.ctl1.fqdn', 'missing'],
+      'a null required key' => [->(d) { d['dns']['zone'] = nil }, 'dns.zone', 'type'],
+      'a null optional key' => [->(d) { d['endpoints'] = nil }, 'endpoints', 'type'],
+      'a dns server whose roles are not a list' => [->(d) { d['hosts']['dns1']['roles'] = 'dns' }, 'hosts.dns1.roles', 'type'],
+      'an unknown top-level key' => [->(d) { d['hostz'] = {} }, 'hostz', 'unknown_key'],
+      'a typo in a host key' => [->(d) { d['hosts']['ctl1']['adresses'] = [] }, 'hosts.ctl1.adresses', 'unknown_key'],
+      'an unknown service' => [->(d) { d['services']['redis'] = { 'host' => 'ctl1' } }, 'services.redis', 'unknown_key'],
+      'an unknown service key' => [->(d) { d['services']['memcached']['listen'] = 'x' }, 'services.memcached.listen', 'unknown_key'],
+      'a string where a list is expected' => [->(d) { d['hosts']['ctl1']['roles'] = 'controller' }, 'hosts.ctl1.roles', 'type'],
+      'a list where a mapping is expected' => [->(d) { d['dns'] = [] }, 'dns', 'type'],
+      'a string port' => [->(d) { d['endpoints']['keystone']['port'] = '5000' }, 'endpoints.keystone.port', 'type'],
+      'a boolean ttl' => [->(d) { d['dns']['ttl'] = true }, 'dns.ttl', 'type'],
+      'an integer name' => [->(d) { d['name'] = 7 }, 'name', 'type'],
+      'an integer address' => [->(d) { d['hosts']['ctl1']['addresses'] = [7] }, 'hosts.ctl1.addresses[0]', 'type'],
+      'a host that is not a mapping' => [->(d) { d['hosts']['ctl1'] = 'x' }, 'hosts.ctl1', 'type'],
+      'an empty address list' => [->(d) { d['hosts']['ctl1']['addresses'] = [] }, 'hosts.ctl1.addresses', 'empty'],
+      'an empty role list' => [->(d) { d['hosts']['ctl1']['roles'] = [] }, 'hosts.ctl1.roles', 'empty'],
+      'an upper-case site name' => [->(d) { d['name'] = 'Lab' }, 'name', 'bad_name'],
+      'a host key with an underscore' => [->(d) { d['hosts']['cmp_1'] = compute_host }, 'hosts.cmp_1', 'bad_name'],
+      'an endpoint key starting with -' => [->(d) { d['endpoints']['-x'] = d['endpoints'].delete('glance') }, 'endpoints.-x', 'bad_name'],
+      'a zone with a trailing dot' => [->(d) { d['dns']['zone'] = 'lab.example.net.' }, 'dns.zone', 'bad_name'],
+      'an upper-case fqdn' => [->(d) { d['hosts']['ctl1']['fqdn'] = 'CTL1.lab.example.net' }, 'hosts.ctl1.fqdn', 'bad_name'],
+      'a host outside the zone' => [->(d) { d['hosts']['ctl1']['fqdn'] = 'ctl1.other.net' }, 'hosts.ctl1.fqdn', 'out_of_zone'],
+      'an fqdn equal to the zone' => [->(d) { d['hosts']['ctl1']['fqdn'] = 'lab.example.net' }, 'hosts.ctl1.fqdn', 'out_of_zone'],
+      'an endpoint outside the zone' => [->(d) { d['endpoints']['glance']['fqdn'] = 'glance.example.org' }, 'endpoints.glance.fqdn', 'out_of_zone'],
+      'an unknown role' => [->(d) { d['hosts']['ctl1']['roles'] << 'web' }, 'hosts.ctl1.roles[2]', 'bad_role'],
+      'a relative CA bundle' => [->(d) { d['pki']['ca_bundle'] = 'pki/ca.pem' }, 'pki.ca_bundle', 'not_absolute'],
+      'a relative key path' => [->(d) { d['endpoints']['glance']['key'] = 'glance.key' }, 'endpoints.glance.key', 'not_absolute'],
+      'a ttl of 0' => [->(d) { d['dns']['ttl'] = 0 }, 'dns.ttl', 'out_of_range'],
+      'a window of 3651 days' => [->(d) { d['pki']['expiry_window_days'] = 3651 }, 'pki.expiry_window_days', 'out_of_range'],
+      'port 65536' => [->(d) { d['endpoints']['keystone']['backend_port'] = 65_536 }, 'endpoints.keystone.backend_port', 'out_of_range'],
+      'a memcached port of 0' => [->(d) { d['services']['memcached']['port'] = 0 }, 'services.memcached.port', 'out_of_range'],
+      'an endpoint on an unknown host' => [->(d) { d['endpoints']['glance']['host'] = 'ctl9' }, 'endpoints.glance.host', 'unknown_host'],
+      'a service on an unknown host' => [->(d) { d['services']['cinder']['host'] = 'cmp1' }, 'services.cinder.host', 'unknown_host'],
+      'an unknown dns server' => [->(d) { d['dns']['server'] = 'ns9' }, 'dns.server', 'unknown_host'],
+      'a dns server without the dns role' => [->(d) { d['dns']['server'] = 'ctl1' }, 'dns.server', 'not_dns_host'],
+      'two endpoints on one port' => [->(d) { d['endpoints']['glance']['port'] = 5000 }, 'endpoints.glance.port', 'port_conflict'],
+      'an address used twice' => [->(d) { d['hosts']['ctl1']['addresses'] = ['2001:db8:10:0::53'] }, 'hosts.ctl1.addresses[0]', 'duplicate_address'],
+      'an inline password' => [->(d) { d['services']['rabbitmq']['users']['openstack']['password'] = 's3cret' },
+                               'services.rabbitmq.users.openstack.password', 'inline_secret'],
+      'a relative secret file' => [->(d) { d['services']['rabbitmq']['users']['openstack']['password'] = { 'file' => 'rabbit' } },
+                                   'services.rabbitmq.users.openstack.password', 'bad_secret_ref'],
+      'a lower-case env name' => [->(d) { d['services']['rabbitmq']['users']['nova']['password'] = { 'env' => 'pw' } },
+                                  'services.rabbitmq.users.nova.password', 'bad_secret_ref'],
+      'a reference with two keys' => [->(d) { d['services']['rabbitmq']['users']['nova']['password'] = { 'env' => 'PW', 'file' => '/x' } },
+                                      'services.rabbitmq.users.nova.password', 'bad_secret_ref'],
+      'an unknown release' => [->(d) { d['services']['cinder']['release'] = 'havana' }, 'services.cinder.release', 'bad_choice'],
+      'an unknown target helper' => [->(d) { d['services']['cinder']['target_helper'] = 'iscsi' }, 'services.cinder.target_helper', 'bad_choice'],
+      'an IPv4 address' => [->(d) { d['hosts']['ctl1']['addresses'] = ['10.0.0.5'] }, 'hosts.ctl1.addresses[0]', 'ipv4'],
+      'an IPv4-mapped address' => [->(d) { d['hosts']['ctl1']['addresses'] = ['::ffff:10.0.0.5'] }, 'hosts.ctl1.addresses[0]', 'ipv4_mapped'],
+      'the unspecified address' => [->(d) { d['hosts']['ctl1']['addresses'] = ['::'] }, 'hosts.ctl1.addresses[0]', 'unspecified'],
+      'loopback' => [->(d) { d['hosts']['ctl1']['addresses'] = ['::1'] }, 'hosts.ctl1.addresses[0]', 'loopback'],
+      'a link-local address' => [->(d) { d['hosts']['ctl1']['addresses'] = ['fe80::11'] }, 'hosts.ctl1.addresses[0]', 'link_local'],
+      'a multicast address' => [->(d) { d['hosts']['ctl1']['addresses'] = ['ff02::1'] }, 'hosts.ctl1.addresses[0]', 'multicast'],
+      'a bracketed address' => [->(d) { d['hosts']['ctl1']['addresses'] = ['[2001:db8:10::11]'] }, 'hosts.ctl1.addresses[0]', 'bracketed'],
+      'an address with a prefix' => [->(d) { d['hosts']['ctl1']['addresses'] = ['2001:db8:10::11/64'] }, 'hosts.ctl1.addresses[0]', 'not_an_address'],
+    }.each do |input, (change, path, code)|
+      context "with #{input}" do
+        it "reports #{code} at #{path} and nothing else" do
+          expect(problems_after(&change)).to eq([[path, code]])
+        end
+      end
+    end
+
+    it 'reports every problem, in file order' do
+      found = problems_after do |d|
+        d['name'] = 'Lab'
+        d['hosts']['ctl1']['addresses'] = ['10.0.0.5', 'fe80::1']
+        d['endpoints']['glance']['port'] = 5000
+      end
+      expect(found).to eq([%w(name bad_name), ['hosts.ctl1.addresses[0]', 'ipv4'], ['hosts.ctl1.addresses[1]', 'link_local'],
+                           ['endpoints.glance.port', 'port_conflict']])
+    end
+
+    it 'does not judge host references when hosts is not a mapping' do
+      expect(problems_after { |d| d['hosts'] = ['dns1'] }).to eq([%w(hosts type)])
+    end
+
+    it 'reports no hosts, and each reference to a host it lacks' do
+      found = problems_after { |d| d['hosts'] = {} }
+      expect(found).to include(%w(hosts empty), ['dns.server', 'unknown_host'], ['endpoints.glance.host', 'unknown_host'])
+    end
+
+    it 'does not descend into a value of the wrong type' do
+      expect(problems_after { |d| d['hosts']['ctl1']['addresses'] = { 'a' => '10.0.0.1' } }).to eq([['hosts.ctl1.addresses', 'type']])
+    end
+
+    it 'shapes messages as "<path>: <found>; <fix>"' do
+      data = good
+      data['hosts']['ctl1']['addresses'] = ['10.0.0.5']
+      expect(described_class.problems(data).first.message)
+        .to eq("hosts.ctl1.addresses[0]: 10.0.0.5 is IPv4; this site is IPv6-only, use the host's global IPv6 address")
+    end
+
+    it 'never repeats an inline secret' do
+      data = good
+      data['services']['rabbitmq']['users']['openstack']['password'] = 's3cret'
+      data['services']['rabbitmq']['users']['nova'] = 's3cret'
+      expect(described_class.problems(data).map(&:message).join).not_to include('s3cret')
+    end
+
+    it 'raises ConfigError with every problem from from_hash' do
+      data = good
+      data['name'] = 'Lab'
+      data['dns']['ttl'] = 0
+      expect { described_class.from_hash(data) }.to raise_error(Ipv6Common::ConfigError, /\Aname: .*\ndns\.ttl: /) { |e|
+        expect(e.problems.size).to eq(2)
+      }
+    end
+  end
+
+  describe 'files' do
+    def problems_of(text)
+      Dir.mktmpdir do |dir|
+        path = File.join(dir, 'site.yml')
+        File.write(path, text)
+        described_class.file_problems(path).map { |p| [p.path, p.code] }
+      end
+    end
+
+    it { expect(problems_of("name: [unclosed\n")).to eq([['.', 'not_yaml']]) }
+    it { expect(problems_of("- a list\n")).to eq([['.', 'not_yaml']]) }
+    it { expect(problems_of('')).to eq([['.', 'not_yaml']]) }
+    it { expect(problems_of(File.read(lab_file))).to eq([]) }
+
+    it 'raises ConfigError from load_file for a missing file' do
+      expect { described_class.load_file('/nonexistent/site.yml') }.to raise_error(Ipv6Common::ConfigError, %r{/nonexistent/site\.yml})
+    end
+  end
+
+  describe 'property helpers' do
+    it { expect(described_class.dns_name('a.example.net', path: 'fqdn')).to eq('a.example.net') }
+    it { expect { described_class.dns_name('a..net', path: 'fqdn') }.to raise_error(Ipv6Common::ConfigError, /\Afqdn: "a\.\.net"/) }
+    it { expect(described_class.absolute_path('/a', path: 'cert')).to eq('/a') }
+    it { expect { described_class.absolute_path('a.crt', path: 'cert') }.to raise_error(Ipv6Common::ConfigError, /\Acert: "a\.crt"/) }
+  end
+end

@@ -1,0 +1,91 @@
+# Plain Ruby, no Chef: the TLS policy of the edge, the predicates behind the
+# resource properties, and the certificate preflight the recipe runs before
+# it declares anything. Chef loads ipv6_common's libraries first; plain RSpec
+# requires both (see spec/spec_helper.rb).
+module Ipv6Haproxy
+  # Mozilla's "intermediate" server profile: TLS 1.2 and 1.3, forward-secret
+  # AEAD suites only. Browsers and OpenStack clients from the last decade
+  # all negotiate one of these.
+  TLS_POLICY = {
+    'min_version' => 'TLSv1.2',
+    'ciphers' => %w(
+      ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-RSA-AES128-GCM-SHA256
+      ECDHE-ECDSA-AES256-GCM-SHA384 ECDHE-RSA-AES256-GCM-SHA384
+      ECDHE-ECDSA-CHACHA20-POLY1305 ECDHE-RSA-CHACHA20-POLY1305
+      DHE-RSA-AES128-GCM-SHA256 DHE-RSA-AES256-GCM-SHA384
+      DHE-RSA-CHACHA20-POLY1305
+    ).join(':'),
+    'ciphersuites' => %w(
+      TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256
+    ).join(':'),
+    'dh_param_bits' => 2048,
+  }.freeze
+
+  # Predicates used by the resources' `callbacks`; each message completes
+  # Chef's "Option X's value V ..." and says what to write instead.
+  module Validate
+    NAME = /\A[a-z0-9][a-z0-9-]*\z/.freeze
+    DNS_NAME = /\A(?=.{1,253}\z)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+\z/.freeze
+    DURATION = /\A[1-9][0-9]*(ms|s|m)?\z/.freeze
+
+    module_function
+
+    def port?(value)
+      value.is_a?(Integer) && value.between?(1, 65_535)
+    end
+
+    def name?(value)
+      NAME.match?(value.to_s)
+    end
+
+    def dns_name?(value)
+      DNS_NAME.match?(value.to_s)
+    end
+
+    def absolute_path?(value)
+      value.is_a?(String) && value.start_with?('/') && !value.include?(' ')
+    end
+
+    def http_path?(value)
+      value.is_a?(String) && value.start_with?('/') && value !~ /\s/
+    end
+
+    def duration?(value)
+      DURATION.match?(value.to_s)
+    end
+  end
+
+  # Every endpoint certificate checked with Ipv6Common::Pki before any
+  # resource exists, so a bad certificate never reaches HAProxy (which
+  # would refuse to reload, or worse, serve it). All problems are reported
+  # at once, each naming the endpoint, the file and the fix.
+  module CertCheck
+    module_function
+
+    # endpoints: Hash name => Hash with 'fqdn', 'cert', 'key' (as Site#endpoints_on).
+    def problems(site, endpoints, now: Time.now)
+      endpoints.sort.flat_map do |name, endpoint|
+        found = Ipv6Common::Pki.problems(
+          cert: endpoint['cert'], key: endpoint['key'], ca_bundle: site.ca_bundle,
+          fqdn: endpoint['fqdn'], window_days: site.expiry_window_days, now: now
+        )
+        found.map { |problem| explain(name, endpoint, problem) }
+      end
+    end
+
+    def check!(site, endpoints, now: Time.now)
+      found = problems(site, endpoints, now: now)
+      raise Ipv6Common::ConfigError, found unless found.empty?
+    end
+
+    # Pki's message names the file, what is wrong and the fix; add the endpoint
+    # and the site key that points at the file.
+    def explain(name, endpoint, problem)
+      role = problem.path == endpoint['key'] ? 'key' : 'cert'
+      Ipv6Common::Problem.new(
+        "endpoints.#{name}.#{role}", problem.code,
+        "endpoint #{name} (endpoints.#{name}.#{role}): #{problem.message}"
+      )
+    end
+  end
+end

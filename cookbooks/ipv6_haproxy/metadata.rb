@@ -1,0 +1,11 @@
+name 'ipv6_haproxy'
+maintainer 'IPv6 edge maintainers'
+maintainer_email 'ops@example.net'
+license 'Apache-2.0'
+description 'TLS edge for the OpenStack APIs: HAProxy bound to the site IPv6 addresses only'
+version '0.1.0'
+chef_version '>= 18.0'
+supports 'debian', '>= 12.0'
+supports 'ubuntu', '>= 22.04'
+
+depends 'ipv6_common'

@@ -1,0 +1,429 @@
+"""The site description: load a site YAML file, apply every rule of site/SCHEMA.md.
+
+The Ruby loader (Ipv6Common::Site) applies the same rules; test/sites/ holds
+examples that both must judge alike. A problem is reported with the key path,
+a code from SCHEMA.md and a message "<path>: <what was found>; <the fix>".
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import ipaddress
+import re
+from pathlib import Path
+
+import yaml
+
+NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+DNS_NAME_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\Z")
+ENV_NAME_RE = re.compile(r"[A-Z_][A-Z0-9_]*\Z")
+
+ROLES = ("controller", "compute", "dns", "ops")
+CINDER_RELEASES = ("pike", "queens", "rocky", "stein", "train", "ussuri", "victoria", "wallaby",
+                   "xena", "yoga", "zed", "antelope", "bobcat", "caracal", "dalmatian", "epoxy")
+TARGET_HELPERS = ("tgtadm", "lioadm", "scstadmin", "iscsictl", "ietadm", "cxtadm", "nvmet")
+DEFAULT_TTL = 300
+DEFAULT_EXPIRY_WINDOW_DAYS = 30
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    path: str
+    code: str
+    message: str
+
+
+class SiteError(Exception):
+    """The site file breaks the schema; .problems lists every problem found."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("\n".join(p.message for p in self.problems))
+
+
+@dataclasses.dataclass(frozen=True)
+class Host:
+    name: str
+    fqdn: str
+    roles: list
+    addresses: list  # ipaddress.IPv6Address, in site order
+
+
+@dataclasses.dataclass(frozen=True)
+class Endpoint:
+    name: str
+    host: str
+    fqdn: str
+    port: int
+    backend_port: int
+    cert: str
+    key: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Site:
+    name: str
+    zone: str
+    ttl: int
+    dns_server: str
+    ca_bundle: str
+    expiry_window_days: int
+    hosts: dict
+    endpoints: dict
+    services: dict
+    source: str = "site file"
+
+    def host_of_address(self, addr):
+        """The Host that owns the address (string or ipaddress object), or None."""
+        wanted = ipaddress.ip_address(str(addr))
+        for host in self.hosts.values():
+            if wanted in host.addresses:
+                return host
+        return None
+
+    def host_with_role(self, role):
+        """The first host (in site order) that has the role, or None."""
+        return next((h for h in self.hosts.values() if role in h.roles), None)
+
+    def names(self):
+        """Every DNS name the site publishes: (id, owning key, fqdn, expected addresses)."""
+        found = [NameExpectation(h.name, f"hosts.{h.name}", h.fqdn, h.addresses) for h in self.hosts.values()]
+        found += [NameExpectation(e.name, f"endpoints.{e.name}", e.fqdn, self.hosts[e.host].addresses)
+                  for e in self.endpoints.values()]
+        return found
+
+
+@dataclasses.dataclass(frozen=True)
+class NameExpectation:
+    id: str
+    key: str
+    fqdn: str
+    addresses: list
+
+
+def load(path, source=None):
+    """Read and validate a site file; raise SiteError with ALL problems.
+
+    source is how messages name the file (default: path as given).
+    """
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "syntax error"
+        raise SiteError([Problem(".", "not_yaml", f".: {path} does not parse as YAML ({first}); "
+                                 "fix the YAML syntax")]) from exc
+    found = problems(data)
+    if found:
+        raise SiteError(found)
+    return _build(data, source or str(path))
+
+
+@functools.lru_cache(maxsize=None)
+def load_option(option, root):
+    """load() for a command-line value: relative to root unless absolute; messages cite it from root."""
+    path = Path(option)
+    if not path.is_absolute():
+        path = Path(root) / path
+    try:
+        source = str(path.resolve().relative_to(Path(root).resolve()))
+    except ValueError:
+        source = str(path)
+    return load(path, source=source)
+
+
+def problems(data):
+    """Every SCHEMA.md problem in the parsed YAML, in file order."""
+    return _Checker(data).run()
+
+
+def _type_name(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _join(path, key):
+    return f"{path}.{key}" if path else str(key)
+
+
+def classify_address(value):
+    """(canonical IPv6Address or None, problem code or None, what was found) for one site literal."""
+    if not isinstance(value, str):
+        return None, "type", f"{_type_name(value)} where a string is expected"
+    if value.startswith("[") or value.endswith("]"):
+        return None, "bracketed", f"{value} is written with brackets"
+    if "%" in value or "/" in value:
+        return None, "not_an_address", f"{value} is not a plain IPv6 literal (zone id or prefix)"
+    try:
+        ipaddress.IPv4Address(value)
+        return None, "ipv4", f"{value} is IPv4"
+    except ValueError:
+        pass
+    try:
+        addr = ipaddress.IPv6Address(value)
+    except ValueError:
+        return None, "not_an_address", f"{value} is not an IPv6 address"
+    if addr.ipv4_mapped is not None:
+        return None, "ipv4_mapped", f"{value} is an IPv4-mapped address"
+    for code, test, what in (("unspecified", addr.is_unspecified, "the unspecified address"),
+                             ("loopback", addr.is_loopback, "the loopback address"),
+                             ("link_local", addr.is_link_local, "link-local"),
+                             ("multicast", addr.is_multicast, "multicast")):
+        if test:
+            return None, code, f"{value} is {what}"
+    return addr, None, None
+
+
+class _Checker:
+    def __init__(self, data):
+        self.data = data
+        self.found = []
+        self.seen_addresses = {}
+        self.zone = None
+        self.hosts = None  # name -> raw host mapping, when `hosts` is a mapping
+        self.endpoint_ports = {}  # (host, port) -> endpoint path
+
+    def run(self):
+        if not isinstance(self.data, dict):
+            self.add(".", "not_yaml", f".: the top level is {_type_name(self.data)}; "
+                     "a site file is a YAML mapping (see site/SCHEMA.md)")
+            return self.found
+        dns = self.data.get("dns")
+        if isinstance(dns, dict) and isinstance(dns.get("zone"), str) and DNS_NAME_RE.match(dns["zone"]):
+            self.zone = dns["zone"]
+        if isinstance(self.data.get("hosts"), dict):
+            self.hosts = self.data["hosts"]
+        self.mapping(self.data, "", {
+            "name": self.name, "dns": self.dns, "pki": self.pki, "hosts": self.host_map,
+        }, {"endpoints": self.endpoint_map, "services": self.services})
+        return self.found
+
+    def add(self, path, code, message):
+        self.found.append(Problem(path, code, message))
+
+    # generic shapes
+
+    def mapping(self, value, path, required, optional=None):
+        optional = optional or {}
+        if not isinstance(value, dict):
+            self.type_problem(value, path, "a mapping")
+            return
+        for key, item in value.items():
+            child = _join(path, key)
+            check = required.get(key) or optional.get(key)
+            if check is None:
+                self.add(child, "unknown_key", f"{child}: unknown key; remove it or correct its spelling "
+                         "(see site/SCHEMA.md)")
+            else:
+                check(item, child)
+        for key in required:
+            if key not in value:
+                child = _join(path, key)
+                self.add(child, "missing", f"{child}: missing; add it (see site/SCHEMA.md)")
+
+    def type_problem(self, value, path, expected):
+        self.add(path, "type", f"{path}: {_type_name(value)} where {expected} is expected; write {expected}")
+
+    def string(self, value, path):
+        if isinstance(value, str):
+            return True
+        self.type_problem(value, path, "a string")
+        return False
+
+    def integer(self, low, high):
+        def check(value, path):
+            if isinstance(value, bool) or not isinstance(value, int):
+                self.type_problem(value, path, "an integer")
+            elif not low <= value <= high:
+                self.add(path, "out_of_range", f"{path}: {value} is outside {low}..{high}; "
+                         f"use a value in {low}..{high}")
+        return check
+
+    def choice(self, choices):
+        def check(value, path):
+            if self.string(value, path) and value not in choices:
+                self.add(path, "bad_choice", f"{path}: {value} is not a known value; use one of "
+                         f"{', '.join(choices)}")
+        return check
+
+    def name(self, value, path):
+        if self.string(value, path) and not NAME_RE.match(value):
+            self.bad_name(path, value, "[a-z0-9][a-z0-9-]*")
+
+    def bad_name(self, path, value, pattern):
+        self.add(path, "bad_name", f"{path}: {value!r} does not match {pattern}; rename it")
+
+    def dns_name(self, value, path, in_zone=False):
+        if not self.string(value, path):
+            return
+        if not DNS_NAME_RE.match(value):
+            self.add(path, "bad_name", f"{path}: {value!r} is not a DNS name; write lower-case "
+                     "dot-separated labels without a trailing dot")
+        elif in_zone and self.zone and not value.endswith("." + self.zone):
+            self.add(path, "out_of_zone", f"{path}: {value} is not inside the zone {self.zone}; "
+                     f"use a name ending in .{self.zone}")
+
+    def fqdn(self, value, path):
+        self.dns_name(value, path, in_zone=True)
+
+    def absolute(self, value, path):
+        if self.string(value, path) and not value.startswith("/"):
+            self.add(path, "not_absolute", f"{path}: {value} is not an absolute path; write the full path "
+                     "starting with /")
+
+    def host_ref(self, value, path):
+        if not self.string(value, path) or self.hosts is None:
+            return False
+        if value not in self.hosts:
+            self.add(path, "unknown_host", f"{path}: {value} is not a host of this site; use one of "
+                     f"{', '.join(map(str, self.hosts))}")
+            return False
+        return True
+
+    def non_empty_list(self, value, path, item_check):
+        if not isinstance(value, list):
+            self.type_problem(value, path, "a list")
+        elif not value:
+            self.add(path, "empty", f"{path}: empty list; give at least one item")
+        else:
+            for i, item in enumerate(value):
+                item_check(item, f"{path}[{i}]")
+
+    # sections
+
+    def dns(self, value, path):
+        self.mapping(value, path, {"zone": self.dns_name, "server": self.dns_server},
+                     {"ttl": self.integer(1, 86400)})
+
+    def dns_server(self, value, path):
+        if self.host_ref(value, path):
+            roles = self.hosts[value].get("roles") if isinstance(self.hosts[value], dict) else None
+            if isinstance(roles, list) and "dns" not in roles:
+                self.add(path, "not_dns_host", f"{path}: host {value} does not have the dns role; "
+                         "name a host whose roles contain dns")
+
+    def pki(self, value, path):
+        self.mapping(value, path, {"ca_bundle": self.absolute},
+                     {"expiry_window_days": self.integer(0, 3650)})
+
+    def host_map(self, value, path):
+        if not isinstance(value, dict):
+            self.type_problem(value, path, "a mapping")
+            return
+        if not value:
+            self.add(path, "empty", f"{path}: no hosts; describe at least one host")
+        for key, host in value.items():
+            child = _join(path, key)
+            if not isinstance(key, str) or not NAME_RE.match(key):
+                self.bad_name(child, key, "[a-z0-9][a-z0-9-]*")
+            self.mapping(host, child, {"fqdn": self.fqdn, "roles": self.roles, "addresses": self.addresses})
+
+    def roles(self, value, path):
+        def role(item, item_path):
+            if self.string(item, item_path) and item not in ROLES:
+                self.add(item_path, "bad_role", f"{item_path}: {item} is not a role; use one of "
+                         f"{', '.join(ROLES)}")
+        self.non_empty_list(value, path, role)
+
+    def addresses(self, value, path):
+        self.non_empty_list(value, path, self.address)
+
+    def address(self, value, path):
+        addr, code, found = classify_address(value)
+        if code == "type":
+            self.type_problem(value, path, "a string")
+        elif code:
+            fix = ("write the bare literal; brackets are added per consumer" if code == "bracketed"
+                   else "this site is IPv6-only, use the host's global IPv6 address")
+            self.add(path, code, f"{path}: {found}; {fix}")
+        elif addr in self.seen_addresses:
+            self.add(path, "duplicate_address", f"{path}: {addr} is already used at "
+                     f"{self.seen_addresses[addr]}; give each address to one host only")
+        else:
+            self.seen_addresses[addr] = path
+
+    def endpoint_map(self, value, path):
+        if not isinstance(value, dict):
+            self.type_problem(value, path, "a mapping")
+            return
+        for key, endpoint in value.items():
+            child = _join(path, key)
+            if not isinstance(key, str) or not NAME_RE.match(key):
+                self.bad_name(child, key, "[a-z0-9][a-z0-9-]*")
+            self.mapping(endpoint, child, {
+                "host": self.host_ref, "fqdn": self.fqdn, "port": self.integer(1, 65535),
+                "backend_port": self.integer(1, 65535), "cert": self.absolute, "key": self.absolute,
+            })
+            if isinstance(endpoint, dict):
+                self.port_conflict(endpoint, child)
+
+    def port_conflict(self, endpoint, path):
+        host, port = endpoint.get("host"), endpoint.get("port")
+        if not isinstance(host, str) or isinstance(port, bool) or not isinstance(port, int):
+            return
+        earlier = self.endpoint_ports.setdefault((host, port), path)
+        if earlier != path:
+            self.add(f"{path}.port", "port_conflict", f"{path}.port: {port} is already used on {host} by "
+                     f"{earlier}; give each endpoint of a host its own port")
+
+    def services(self, value, path):
+        port = self.integer(1, 65535)
+        self.mapping(value, path, {}, {
+            "rabbitmq": lambda v, p: self.mapping(v, p, {"host": self.host_ref},
+                                                  {"port": port, "users": self.users}),
+            "memcached": lambda v, p: self.mapping(v, p, {"host": self.host_ref}, {"port": port}),
+            "cinder": lambda v, p: self.mapping(v, p, {
+                "host": self.host_ref, "release": self.choice(CINDER_RELEASES),
+                "target_helper": self.choice(TARGET_HELPERS)}, {"target_port": port}),
+        })
+
+    def users(self, value, path):
+        if not isinstance(value, dict):
+            self.type_problem(value, path, "a mapping")
+            return
+        for key, user in value.items():
+            self.mapping(user, _join(path, key), {"password": self.secret})
+
+    def secret(self, value, path):
+        if not isinstance(value, (dict, list)):
+            self.add(path, "inline_secret", f"{path}: the secret is written in the site file; "
+                     "refer to it with {file: /absolute/path} or {env: NAME}")
+            return
+        if isinstance(value, dict) and len(value) == 1:
+            (kind, ref), = value.items()
+            if kind == "file" and isinstance(ref, str) and ref.startswith("/"):
+                return
+            if kind == "env" and isinstance(ref, str) and ENV_NAME_RE.match(ref):
+                return
+        self.add(path, "bad_secret_ref", f"{path}: {value!r} is not a secret reference; write exactly "
+                 "{file: /absolute/path} or {env: NAME} with NAME matching [A-Z_][A-Z0-9_]*")
+
+
+def _build(data, source):
+    dns, pki = data["dns"], data["pki"]
+    hosts = {
+        name: Host(name, raw["fqdn"], list(raw["roles"]),
+                   [ipaddress.IPv6Address(a) for a in raw["addresses"]])
+        for name, raw in data["hosts"].items()
+    }
+    endpoints = {name: Endpoint(name=name, **raw) for name, raw in (data.get("endpoints") or {}).items()}
+    return Site(name=data["name"], zone=dns["zone"], ttl=dns.get("ttl", DEFAULT_TTL),
+                dns_server=dns["server"], ca_bundle=pki["ca_bundle"],
+                expiry_window_days=pki.get("expiry_window_days", DEFAULT_EXPIRY_WINDOW_DAYS),
+                hosts=hosts, endpoints=endpoints, services=dict(data.get("services") or {}),
+                source=source)

@@ -1,0 +1,68 @@
+"""Test Kitchen: kitchen.yml (Docker, for CI) lists a suite per role; the lab overlay converges and verifies."""
+import subprocess
+
+import pytest
+import yaml
+
+from v6lab import dns
+from v6lab.chef import chef_env
+from v6lab.lab import PROJECT
+
+ROLES = ('controller', 'compute', 'dns', 'ops')
+
+
+def kitchen(*args, env=None, argv_in=None):
+    """bundle exec kitchen ARGS in the project root (inside a lab host when argv_in is given)."""
+    argv = ['bundle', 'exec', 'kitchen', *args]
+    base = {key: value for key, value in chef_env().items() if key != 'KITCHEN_LOCAL_YAML'}
+    result = subprocess.run(argv_in(argv) if argv_in else argv, cwd=PROJECT, env={**base, **(env or {})},
+                            capture_output=True, text=True)
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_kitchen_yml_lists_a_docker_suite_per_site_role():
+    """CI users run kitchen.yml as is: every role a site host has is a debian-12 Docker suite."""
+    site = yaml.safe_load((PROJECT / 'site' / 'lab.yml').read_text())
+    roles = [role for role in ROLES if any(role in host['roles'] for host in site['hosts'].values())]
+    status, output = kitchen('list', '--bare', )
+    assert status == 0, output
+    assert output.split() == [f'{role}-debian-12' for role in roles]
+
+
+def test_kitchen_yml_fails_without_its_site():
+    """The suites' attributes come from the site file: a missing one is an error, not an empty site."""
+    status, output = kitchen('list', env={'EDGE_SITE': '/nonexistent/site.yml'})
+    assert status != 0 and '/nonexistent/site.yml' in output, output
+
+
+@pytest.fixture
+def lab_kitchen(lab):
+    """kitchen with the lab overlay, run from the lab's ops host; destroys its instances afterwards."""
+    env = {'KITCHEN_LOCAL_YAML': 'kitchen.lab.yml', 'V6LAB_STATE': str(lab.state_dir),
+           'EDGE_SITE': str(lab.site_file)}
+    client = lab.hosts_with_role('ops')[0]
+
+    def run(*args):
+        return kitchen(*args, env=env, argv_in=lambda argv: lab.argv_in(client, argv))
+    yield run
+    status, output = run('destroy')
+    assert status == 0, output
+
+
+def test_kitchen_converges_and_verifies_the_controller_on_the_lab(lab_kitchen):
+    """The overlay converges twice (the second run must change nothing), then runs the integration suite."""
+    status, output = lab_kitchen('converge', 'controller-lab')
+    assert status == 0, output
+    status, output = lab_kitchen('verify', 'controller-lab')
+    assert status == 0, output
+
+
+def test_kitchen_converge_fails_on_the_lab_when_the_preflight_fails(lab, lab_kitchen):
+    """A failed chef-client run on the lab host fails `kitchen converge` with the preflight's message."""
+    host = lab.hosts_with_role('controller')[0]
+    dns.set_extra_records(lab, [f"{lab.hosts[host]['fqdn']}. A 192.0.2.11"])
+    try:
+        status, output = lab_kitchen('converge', 'controller-lab')
+    finally:
+        dns.set_extra_records(lab, [])
+    assert status != 0 and 'A record' in output, output

@@ -1,0 +1,48 @@
+"""The preflight (recipe ipv6_common::default) must stop a converge on a host that would resolve over IPv4."""
+import re
+from pathlib import Path
+
+from lab_cli import lab_command
+from v6lab import dns
+
+
+def converge(lab, host):
+    result = lab_command(lab.state_dir, 'converge', '--host', host)
+    return result.returncode, result.stdout + result.stderr
+
+
+def controller(lab):
+    return lab.hosts_with_role('controller')[0]
+
+
+def test_converge_passes_on_the_clean_lab(lab):
+    """Without a fault the controller converges, so the failures below come from the faults alone."""
+    status, output = converge(lab, controller(lab))
+    assert status == 0, output
+
+
+def test_preflight_refuses_an_orphaned_a_record(lab):
+    """A stale A record beside the AAAA sends IPv4-capable clients to an address nothing serves."""
+    host = controller(lab)
+    dns.set_extra_records(lab, [f"{lab.hosts[host]['fqdn']}. A 192.0.2.11"])
+    try:
+        status, output = converge(lab, host)
+    finally:
+        dns.set_extra_records(lab, [])
+    assert status != 0, f'converge passed with an A record for {host}:\n{output}'
+    assert re.search(r'\bA record', output) and host in output, output
+
+
+def test_preflight_refuses_an_ipv4_hosts_line(lab):
+    """A `127.0.1.1 NAME` line makes the host's own name resolve to IPv4 (RabbitMQ, Keystone)."""
+    host = controller(lab)
+    hosts_file = Path('/etc/netns') / lab.ns(host) / 'hosts'
+    original = hosts_file.read_text()
+    # Written in place: the file is bind-mounted over /etc/hosts in the host's processes.
+    hosts_file.write_text(f"{original}127.0.1.1 {lab.hosts[host]['fqdn']} {host}\n")
+    try:
+        status, output = converge(lab, host)
+    finally:
+        hosts_file.write_text(original)
+    assert status != 0, f'converge passed with an IPv4 /etc/hosts line on {host}:\n{output}'
+    assert '/etc/hosts' in output and host in output, output

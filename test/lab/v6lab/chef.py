@@ -1,0 +1,98 @@
+"""Converge lab hosts with chef-client in local mode, inside each host's namespaces."""
+import json
+import os
+import re
+import shutil
+import subprocess
+
+from .lab import PROJECT, LabError, run
+
+POLICYFILE = PROJECT / 'Policyfile.rb'
+LOCK = PROJECT / 'Policyfile.lock.json'
+SITE_JSON = PROJECT / 'bin' / 'site-json'
+FINISHED = re.compile(r'(?:Chef Infra Client finished|Infra Phase complete), (\d+)/(\d+) resources updated')
+
+
+def chef_env():
+    return {**os.environ, 'BUNDLE_GEMFILE': str(PROJECT / 'Gemfile'), 'CHEF_LICENSE': 'accept-no-persist',
+            'LANG': 'C.UTF-8'}
+
+
+def _chef_cli(*args):
+    return run(['bundle', 'exec', 'chef-cli', *map(str, args)], cwd=PROJECT, env=chef_env())
+
+
+def export_policy(lab):
+    """Lock the Policyfile when the lock is missing or older than it, then export to state/policy."""
+    if not LOCK.exists():
+        _chef_cli('install', POLICYFILE)
+    elif LOCK.stat().st_mtime < POLICYFILE.stat().st_mtime:
+        _chef_cli('update', POLICYFILE)
+    export = lab.state_dir / 'policy'
+    shutil.rmtree(export, ignore_errors=True)
+    _chef_cli('export', POLICYFILE, export)
+    return export
+
+
+def _client_rb(lab, host, export):
+    policy = json.loads((export / 'Policyfile.lock.json').read_text())['name']
+    chef = lab.state_dir / 'chef' / host
+    text = (f"local_mode true\nchef_repo_path '{export}'\nuse_policyfile true\n"
+            f"policy_document_native_api true\npolicy_name '{policy}'\npolicy_group 'local'\n"
+            f"cache_path '{chef}/cache'\nfile_cache_path '{chef}/cache'\n"
+            f"file_backup_path '{chef}/backup'\n")
+    path = lab.path('chef', host, 'client.rb')
+    path.write_text(text)
+    return path
+
+
+def _attributes(lab):
+    if not SITE_JSON.exists():
+        raise LabError(f'{SITE_JSON} is missing: it turns the site file into the JSON attributes Chef reads')
+    path = lab.path('chef', 'attributes.json')
+    path.write_text(run([SITE_JSON, lab.site_file]))
+    return path
+
+
+def _start(lab, host, export, attributes, log):
+    argv = lab.argv_in(host, ['bundle', 'exec', 'chef-client', '-z', '-c', _client_rb(lab, host, export),
+                              '-N', host, '-j', attributes, '-n', lab.role(host)])
+    out = log.open('w')
+    process = subprocess.Popen(argv, cwd=export, env=chef_env(), stdin=subprocess.DEVNULL, stdout=out,
+                               stderr=subprocess.STDOUT)
+    out.close()
+    return process
+
+
+def converge(lab, hosts, runs=2, say=print):
+    """Run chef-client runs times on each host (hosts in parallel); the last run must change nothing.
+
+    Raises LabError naming the host and its log when a run fails or the last run updated resources.
+    """
+    export = export_policy(lab)
+    attributes = _attributes(lab)
+    for number in range(1, runs + 1):
+        logs = {host: lab.path('logs', f'chef-{host}-run{number}.log') for host in hosts}
+        processes = {host: _start(lab, host, export, attributes, logs[host]) for host in hosts}
+        failed = [host for host, process in processes.items() if process.wait() != 0]
+        if failed:
+            raise LabError('; '.join(f'{host}: chef-client run {number} failed: '
+                                     f'{_failure(logs[host].read_text())} (log {logs[host]})' for host in failed))
+        for host in hosts:
+            finished = FINISHED.findall(logs[host].read_text())
+            if not finished:
+                raise LabError(f'{host}: chef-client run {number} printed no summary (log {logs[host]})')
+            updated, total = map(int, finished[-1])
+            say(f'  {host}: run {number}: {updated}/{total} resources updated')
+            if number == runs and runs > 1 and updated:
+                raise LabError(f'{host}: run {number} updated {updated} resources; a converge must be '
+                               f'idempotent (see the updated resources in {logs[host]})')
+
+
+def _failure(output):
+    """The line that says why a chef-client run failed (its last FATAL, else ERROR, line)."""
+    for marker in ('FATAL: ', 'ERROR: '):
+        found = [line.split(marker, 1)[1].strip() for line in output.splitlines() if marker in line]
+        if found:
+            return found[-1]
+    return output.strip().splitlines()[-1] if output.strip() else '(no output)'

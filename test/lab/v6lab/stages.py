@@ -1,0 +1,122 @@
+"""The lab's stages: up, converge, verify, down, and cycle (all of them, timed)."""
+import shutil
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import yaml
+
+from . import chef, credentials, dns, netns, pki, sshd
+from .lab import PROJECT, Lab, LabError, resolve_site, stop_pids
+
+sys.path.insert(0, str(PROJECT / 'test'))
+import backends  # noqa: E402  (beside the lab script, on sys.path as the script's directory)
+from edge_verify import site as site_schema  # noqa: E402  (needs PROJECT/test on sys.path)
+
+DEFAULT_SITE = PROJECT / 'site' / 'lab.yml'
+
+
+def up(site_file, state_dir, say=print):
+    """Clean any earlier lab, then build hosts, PKI, secrets, sshd, DNS and backends from the site."""
+    try:
+        site_schema.load(site_file)
+    except site_schema.SiteError as error:
+        raise LabError(f'{site_file} breaks site/SCHEMA.md:\n{error}') from None
+    down(state_dir, say=lambda message: None)
+    site = resolve_site(yaml.safe_load(Path(site_file).read_text()), state_dir)
+    Path(state_dir).mkdir(mode=0o700, parents=True)
+    lab = Lab(state_dir, site)
+    lab.site_file.write_text(yaml.safe_dump(site, sort_keys=False))
+    for what, start in (('namespaces', netns.create), ('PKI', pki.create), ('secrets', credentials.create),
+                        ('sshd', sshd.start), ('DNS', dns.start), ('backends', backends.start)):
+        say(f'  {what}')
+        start(lab)
+    return lab
+
+
+def down(state_dir, say=print):
+    """Stop every lab process and remove namespaces, links, mounts, /etc/netns entries and state."""
+    state_dir = Path(state_dir)
+    if (state_dir / 'site.yml').exists():
+        lab = Lab.open(state_dir)
+        backends.stop(lab)
+        recorded = lab.recorded_pids()
+    else:
+        recorded = []
+    in_namespaces = [pid for ns in netns.namespaces() for pid in netns.ns_pids(ns)]
+    say(f'  stopping {len(set(recorded + in_namespaces))} processes')
+    stop_pids(sorted(set(recorded + in_namespaces)))
+    netns.destroy(state_dir)
+    shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def converge(state_dir, hosts=None, say=print):
+    lab = Lab.open(state_dir)
+    unknown = sorted(set(hosts or ()) - set(lab.hosts))
+    if unknown:
+        raise LabError(f'no host {unknown} in {lab.site_file}; hosts: {", ".join(lab.hosts)}')
+    chef.converge(lab, hosts or list(lab.hosts), say=say)
+
+
+def verify(state_dir, pytest_args=(), say=print):
+    """Run the integration suite inside the ops host against every host over ssh."""
+    lab = Lab.open(state_dir)
+    client = lab.hosts_with_role('ops')[0]
+    junit = lab.state_dir / 'junit.xml'
+    targets = ','.join(f'ssh://root@[{lab.address(host)}]' for host in lab.hosts)
+    argv = lab.argv_in(client, ['/usr/bin/python3', '-m', 'pytest', 'test/integration', '-p', 'no:cacheprovider',
+                                f'--site={lab.site_file}', f'--hosts={targets}',
+                                f'--ssh-config={sshd.config_file(lab)}', f'--junitxml={junit}', *pytest_args])
+    log = lab.path('logs', 'verify.log')
+    with log.open('w') as out:
+        process = subprocess.Popen(argv, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in process.stdout:
+            out.write(line)
+            say(f'  {line.rstrip()}')
+    counts = junit_counts(junit)
+    if process.wait() != 0:
+        raise LabError(f'pytest in {client} exited {process.returncode} ({counts}); see {log} and {junit}')
+    return counts
+
+
+def junit_counts(junit):
+    if not junit.exists():
+        return 'no junit report'
+    suite = ElementTree.parse(junit).getroot()
+    suite = suite if suite.tag == 'testsuite' else suite.find('testsuite')
+    keys = ('tests', 'failures', 'errors', 'skipped')
+    return ', '.join(f'{suite.get(key, "0")} {key}' for key in keys)
+
+
+def cycle(site_file, state_dir, say=print):
+    """up, converge, verify, then down whatever happened; print a summary; return the exit status."""
+    stages = [('up', lambda: f'{len(up(site_file, state_dir, say).hosts)} hosts'),
+              ('converge', lambda: converge(state_dir, say=say)),
+              ('verify', lambda: verify(state_dir, say=say))]
+    results = []
+    for name, stage in stages:
+        if results and not results[-1][1]:
+            results.append((name, 'not run', 0.0, ''))
+        else:
+            results.append(_timed(name, stage, say))
+    results.append(_timed('down', lambda: down(state_dir, say), say))
+    say('\nstage      result    seconds  detail')
+    for name, result, seconds, detail in results:
+        say(f'{name:<10} {result:<8} {seconds:8.1f}  {detail}')
+    say(f'{"total":<10} {"":<8} {sum(r[2] for r in results):8.1f}')
+    return 0 if all(r[1] == 'ok' for r in results) else 1
+
+
+def _timed(name, stage, say):
+    """(name, 'ok' or 'FAILED', seconds, detail) for one stage; the stage's exceptions become FAILED."""
+    say(f'==> {name}')
+    started = time.monotonic()
+    try:
+        detail, result = stage() or '', 'ok'
+    except Exception as error:  # cycle reports every failure and still runs down
+        detail, result = f'{type(error).__name__}: {error}', 'FAILED'
+    seconds = time.monotonic() - started
+    say(f'<== {name} {result} in {seconds:.1f} s' + ('' if result == 'ok' else f': {detail}'))
+    return name, result, seconds, detail
