@@ -52,7 +52,7 @@ def test_leftover_check_sees_strays_and_down_removes_them(downed):
     state_dir = downed[0]
     stray = NS_PREFIX + 'stray'
     run(['ip', 'netns', 'add', stray])
-    run(['ip', 'link', 'add', stray, 'type', 'dummy'])
+    run(['ip', 'link', 'add', stray, 'type', 'bridge'])
     Path('/etc/netns', stray).mkdir()
     uts = Path(state_dir, 'uts', stray)
     uts.parent.mkdir(parents=True)

@@ -3,6 +3,7 @@ require 'tmpdir'
 
 # The libraries are plain Ruby: load them for specs that run without a converge.
 require_relative '../../ipv6_common/libraries/site'
+require_relative '../../ipv6_common/libraries/pki'
 require_relative '../libraries/edge'
 
 module Ipv6HaproxySpec

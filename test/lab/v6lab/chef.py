@@ -67,10 +67,12 @@ def _start(lab, host, export, attributes, log):
 def converge(lab, hosts, runs=2, say=print):
     """Run chef-client runs times on each host (hosts in parallel); the last run must change nothing.
 
-    Raises LabError naming the host and its log when a run fails or the last run updated resources.
+    Returns a summary (resources updated per run); raises LabError naming the host and its log
+    when a run fails or the last run updated resources.
     """
     export = export_policy(lab)
     attributes = _attributes(lab)
+    updated_per_run = []
     for number in range(1, runs + 1):
         logs = {host: lab.path('logs', f'chef-{host}-run{number}.log') for host in hosts}
         processes = {host: _start(lab, host, export, attributes, logs[host]) for host in hosts}
@@ -78,6 +80,7 @@ def converge(lab, hosts, runs=2, say=print):
         if failed:
             raise LabError('; '.join(f'{host}: chef-client run {number} failed: '
                                      f'{_failure(logs[host].read_text())} (log {logs[host]})' for host in failed))
+        updated_per_run.append(0)
         for host in hosts:
             finished = FINISHED.findall(logs[host].read_text())
             if not finished:
@@ -87,6 +90,8 @@ def converge(lab, hosts, runs=2, say=print):
             if number == runs and runs > 1 and updated:
                 raise LabError(f'{host}: run {number} updated {updated} resources; a converge must be '
                                f'idempotent (see the updated resources in {logs[host]})')
+            updated_per_run[-1] += updated
+    return f"{len(hosts)} hosts; resources updated per run: {', '.join(map(str, updated_per_run))}"
 
 
 def _failure(output):

@@ -31,8 +31,9 @@ def up(site_file, state_dir, say=print):
     lab.site_file.write_text(yaml.safe_dump(site, sort_keys=False))
     for what, start in (('namespaces', netns.create), ('PKI', pki.create), ('secrets', credentials.create),
                         ('sshd', sshd.start), ('DNS', dns.start), ('backends', backends.start)):
-        say(f'  {what}')
+        started = time.monotonic()
         start(lab)
+        say(f'  {what}: {time.monotonic() - started:.1f} s')
     return lab
 
 
@@ -57,7 +58,7 @@ def converge(state_dir, hosts=None, say=print):
     unknown = sorted(set(hosts or ()) - set(lab.hosts))
     if unknown:
         raise LabError(f'no host {unknown} in {lab.site_file}; hosts: {", ".join(lab.hosts)}')
-    chef.converge(lab, hosts or list(lab.hosts), say=say)
+    return chef.converge(lab, hosts or list(lab.hosts), say=say)
 
 
 def verify(state_dir, pytest_args=(), say=print):

@@ -1,0 +1,228 @@
+"""The HAProxy edge under faults: bad certificates are refused before HAProxy sees them while it keeps
+serving; the verifier catches an edge broken behind Chef's back, and a converge repairs it; a new leaf
+is taken in by a reload that lets a request in flight finish.
+"""
+import os
+import re
+import select
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+from lab_cli import LAB, lab_command
+from v6lab import pki
+from v6lab.chef import FINISHED
+from v6lab.lab import run
+
+EDGE_HOST = 'ctl1'
+HAPROXY_ETC = Path('/etc/netns') / f'v6lab-{EDGE_HOST}' / 'haproxy'
+
+# Runs in the ops host. `loop`: new connection, verified handshake, GET, read the status, again and
+# again until the stop file exists; prints "ready" after the first success, then the counts.
+# `slow`: one request the backend holds for DELAY seconds; prints "sent", then the status line.
+CLIENT = r'''
+import os, socket, ssl, sys
+mode, address, port, name, cafile, path, stop = sys.argv[1:8]
+context = ssl.create_default_context(cafile=cafile)
+def request(timeout):
+    sock = context.wrap_socket(socket.create_connection((address, int(port)), timeout=timeout),
+                               server_hostname=name)
+    with sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {name}:{port}\r\nConnection: close\r\n\r\n".encode())
+        if mode == "slow":
+            print("sent", flush=True)
+        return sock.makefile("rb").readline().decode().strip()
+if mode == "slow":
+    print(request(60), flush=True)
+    sys.exit(0)
+ok, failures = 0, []
+while not os.path.exists(stop):
+    try:
+        status = request(5)
+    except OSError as error:
+        status = f"{type(error).__name__}: {error}"
+    if status.startswith("HTTP/1.1 200"):
+        ok += 1
+        if ok == 1:
+            print("ready", flush=True)
+    else:
+        failures.append(status)
+print(f"ok={ok} failed={len(failures)} {failures[:3]}", flush=True)
+'''
+
+
+def converge(lab):
+    """One chef-client run on the edge host: (exit status, log text, resources updated or None)."""
+    result = lab_command(lab.state_dir, 'converge', '--host', EDGE_HOST)
+    log = (lab.state_dir / 'logs' / f'chef-{EDGE_HOST}-run1.log').read_text()
+    finished = FINISHED.findall(log)
+    return result.returncode, log, int(finished[-1][0]) if finished else None
+
+
+def verify(lab, selection):
+    """`lab verify` for the integration tests matching the -k selection: (passed, output)."""
+    env = {**os.environ, 'PYTEST_ADDOPTS': f'-k {shlex.quote(selection)}'}
+    result = subprocess.run([str(LAB), f'--state-dir={lab.state_dir}', 'verify'], capture_output=True,
+                            text=True, env=env)
+    return result.returncode == 0, result.stdout + result.stderr
+
+
+def read_line(process, timeout, what):
+    """The client's next output line, or a failure naming what was awaited."""
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    if not ready:
+        process.kill()
+        pytest.fail(f'{what}: no answer from the client in {timeout} s', pytrace=False)
+    return process.stdout.readline().strip()
+
+
+def start_client(lab, mode, endpoint_name, path, stop_file):
+    endpoint = lab.site['endpoints'][endpoint_name]
+    client = lab.hosts_with_role('ops')[0]
+    argv = ['/usr/bin/python3', '-c', CLIENT, mode, lab.address(endpoint['host']), endpoint['port'],
+            endpoint['fqdn'], lab.site['pki']['ca_bundle'], path, stop_file]
+    return subprocess.Popen(lab.argv_in(client, argv), stdout=subprocess.PIPE, text=True)
+
+
+@pytest.fixture(scope='module')
+def edge(lab):
+    """The lab with its controller converged (twice, the second run changing nothing)."""
+    status, log, _ = converge(lab)
+    if status != 0 or 'ipv6_haproxy_config' not in log:
+        pytest.fail(f'the controller does not converge with the edge (ipv6_haproxy::default in the '
+                    f'controller run list of Policyfile.rb?):\n{log[-3000:]}', pytrace=False)
+    return lab
+
+
+@pytest.fixture
+def keystone_files(edge):
+    """Keystone's certificate and key, restored byte for byte after the test."""
+    endpoint = edge.site['endpoints']['keystone']
+    saved = {path: Path(path).read_bytes() for path in (endpoint['cert'], endpoint['key'])}
+    yield endpoint
+    for path, data in saved.items():
+        pki.write_private(path, data)
+
+
+# fault: (options of Authority.issue, the file blamed, what the message must say, fix included)
+CERT_FAULTS = {
+    'self_signed': ({'self_signed': True}, 'cert',
+                    'is self-signed; use a certificate issued by the organisation CA'),
+    'expired': ({'expired': True}, 'cert', 'issue a new certificate'),
+    'wrong_ca': ({'other_ca': True}, 'cert',
+                 'does not chain to the CA bundle'),
+    'san_mismatch': ({'san': ['identity.lab.example.net']}, 'cert',
+                     'names identity.lab.example.net, not keystone.lab.example.net; '
+                     'issue it with subjectAltName DNS:keystone.lab.example.net'),
+    'key_mismatch': ({'mismatched_key': True}, 'key', 'install the key the certificate was issued for'),
+    'missing_intermediate': ({'intermediate': False}, 'cert',
+                             'append the intermediate certificate(s) after the leaf'),
+}
+
+
+@pytest.mark.parametrize('fault', sorted(CERT_FAULTS))
+def test_converge_refuses_bad_certificate_while_edge_keeps_serving(edge, keystone_files, fault, tmp_path):
+    """A bad certificate must stop the run before HAProxy is touched: the message names the endpoint,
+    the file and the fix, and clients reconnecting all along never see an error."""
+    options, role, fix = CERT_FAULTS[fault]
+    endpoint = keystone_files
+    pem = HAPROXY_ETC / 'certs' / 'keystone.pem'
+    served = pem.read_bytes()
+    stop_file = tmp_path / 'stop'
+    client = start_client(edge, 'loop', 'keystone', '/v3', stop_file)
+    try:
+        assert read_line(client, 30, 'the first request through the edge') == 'ready'
+        pki.authority(edge).issue(endpoint['fqdn'], endpoint['cert'], endpoint['key'], **options)
+        status, log, _ = converge(edge)
+    finally:
+        stop_file.touch()
+    counts = read_line(client, 15, 'the reconnecting client to stop')
+    client.wait(timeout=5)
+    assert status != 0, f'converge passed with a {fault} certificate:\n{log[-2000:]}'
+    named = f'endpoint keystone (endpoints.keystone.{role}): {endpoint[role]}'
+    assert named in log and fix in log, log[-3000:]
+    assert pem.read_bytes() == served, 'the served PEM changed although the converge was refused'
+    assert re.fullmatch(r'ok=[1-9]\d* failed=0 \[\]', counts), (
+        f'clients saw errors during the refused converge: {counts}')
+
+
+def break_with_dual_stack_listener(lab):
+    cfg = HAPROXY_ETC / 'haproxy.cfg'
+    cfg.write_text(cfg.read_text().replace('    default_backend keystone_backend\n',
+                                           '    bind :::8443 ssl crt /etc/haproxy/certs/keystone.pem\n'
+                                           '    default_backend keystone_backend\n'))
+
+
+def break_with_self_signed_glance(lab):
+    endpoint = lab.site['endpoints']['glance']
+    work = lab.dir('faults')
+    leaf = pki.authority(lab).issue(endpoint['fqdn'], work / 'glance.crt', work / 'glance.key',
+                                    self_signed=True)
+    pem = pki.pem(leaf) + (work / 'glance.key').read_bytes()
+    pki.write_private(HAPROXY_ETC / 'certs' / 'glance.pem', pem)
+
+
+def break_with_tls_1_0(lab):
+    cfg = HAPROXY_ETC / 'haproxy.cfg'
+    text = re.sub(r'ssl-default-bind-options .*', 'ssl-default-bind-options ssl-min-ver TLSv1.0',
+                  cfg.read_text())
+    cfg.write_text(re.sub(r'ssl-default-bind-ciphers .*', 'ssl-default-bind-ciphers ALL:@SECLEVEL=0', text))
+
+
+def break_forwarded_proto(lab):
+    cfg = HAPROXY_ETC / 'haproxy.cfg'
+    cfg.write_text(cfg.read_text().replace('    http-request set-header X-Forwarded-Proto https\n', ''))
+
+
+BEHIND_CHEFS_BACK = {
+    'dual_stack_listener': (break_with_dual_stack_listener, 'haproxy_binds_only_site_v6_addresses',
+                            'haproxy listens on *:8443'),
+    'self_signed_glance': (break_with_self_signed_glance, 'glance and cert',
+                           'glance on port 9292: leaf CN=glance.lab.example.net,O=v6lab is self-signed'),
+    'tls_1_0': (break_with_tls_1_0, 'refuses_tls_before_1_2 and keystone',
+                'keystone on port 5000 accepts TLSv1;'),
+    'http_links': (break_forwarded_proto, 'links_to_https and nova',
+                   'links to http://nova.lab.example.net:8774/v1.0/'),
+}
+
+
+@pytest.mark.parametrize('fault', sorted(BEHIND_CHEFS_BACK))
+def test_verifier_sees_edge_broken_behind_chefs_back_and_converge_repairs_it(edge, fault):
+    """Each check must fail on the property it guards; the next converge must restore the edge."""
+    breaker, selection, found = BEHIND_CHEFS_BACK[fault]
+    passed, output = verify(edge, selection)
+    assert passed, f'the checks fail before the fault:\n{output}'
+    breaker(edge)
+    edge.run_in(EDGE_HOST, ['/etc/init.d/haproxy', 'reload'])
+    try:
+        passed, output = verify(edge, selection)
+        assert not passed and found in output, f'the checks missed the {fault} fault:\n{output}'
+    finally:
+        status, log, updated = converge(edge)
+    assert status == 0 and updated, f'converge did not repair the edge:\n{log[-2000:]}'
+    passed, output = verify(edge, selection)
+    assert passed, f'the edge is still broken after converge:\n{output}'
+
+
+def test_second_converge_changes_nothing(edge):
+    """A converge that changes something every run would reload HAProxy every run."""
+    status, log, updated = converge(edge)
+    assert (status, updated) == (0, 0), f'the converge changed {updated} resources:\n{log[-2000:]}'
+
+
+def test_leaf_rotation_reloads_without_dropping_a_request_in_flight(edge, tmp_path):
+    """A new leaf from the same CA is taken in by a reload (never a restart): a request already in
+    flight on the old process completes, and new handshakes get the new certificate."""
+    endpoint = edge.site['endpoints']['glance']
+    client = start_client(edge, 'slow', 'glance', '/?delay=12', stop_file=tmp_path / 'unused')
+    assert read_line(client, 15, 'the slow request to be sent') == 'sent'
+    leaf = pki.authority(edge).issue(endpoint['fqdn'], endpoint['cert'], endpoint['key'])
+    status, log, updated = converge(edge)
+    assert status == 0, f'converge with a rotated leaf failed:\n{log[-2000:]}'
+    assert 'reload service service[haproxy]' in log and 'restart service' not in log, log[-2000:]
+    assert read_line(client, 30, 'the answer to the request in flight') == 'HTTP/1.1 200 OK'
+    served = run(edge.argv_in(edge.hosts_with_role('ops')[0], [
+        'sh', '-c', f'openssl s_client -connect [{edge.address(EDGE_HOST)}]:{endpoint["port"]} '
+                    f'-servername {endpoint["fqdn"]} </dev/null 2>/dev/null | openssl x509 -noout -serial']))
+    assert int(served.strip().split('=')[1], 16) == leaf.serial_number, served

@@ -1,0 +1,95 @@
+"""The lab's pure parts, without a lab: zone, site rewriting, secret references, certificate options."""
+import datetime
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from v6lab import credentials, dns, pki  # noqa: E402  (beside this file)
+from v6lab.lab import PROJECT, resolve_site  # noqa: E402
+
+SITE = yaml.safe_load((PROJECT / 'site' / 'lab.yml').read_text())
+
+
+def records(zone_text):
+    return [line.split() for line in zone_text.splitlines() if not line.startswith('$')]
+
+
+def test_zone_has_aaaa_for_every_host_and_endpoint_and_no_a():
+    """Clients must find every name over IPv6 and nothing over IPv4."""
+    found = records(dns.zone_text(SITE, 7))
+    aaaa = {(name, value) for name, rtype, value in (r for r in found if r[1] == 'AAAA')}
+    expected = {(f"{h['fqdn']}.", a) for h in SITE['hosts'].values() for a in h['addresses']}
+    expected |= {(f"{e['fqdn']}.", SITE['hosts'][e['host']]['addresses'][0]) for e in SITE['endpoints'].values()}
+    assert aaaa == expected
+    assert [r[1] for r in found if r[1] != 'AAAA'] == ['SOA', 'NS']
+    assert found[0][4] == '7'
+
+
+def test_zone_extra_records_are_served_verbatim():
+    """Fault tests inject records through this; an A record must reach the zone."""
+    assert records(dns.zone_text(SITE, 1, ['ctl1.lab.example.net. A 192.0.2.1']))[-1] == \
+        ['ctl1.lab.example.net.', 'A', '192.0.2.1']
+
+
+def test_resolve_site_moves_only_state_paths(tmp_path):
+    resolved = resolve_site(SITE, tmp_path)
+    assert resolved['pki']['ca_bundle'] == f'{tmp_path}/pki/ca.pem'
+    assert resolved['endpoints']['keystone']['key'] == f'{tmp_path}/pki/keystone.key'
+    assert resolved['hosts'] == SITE['hosts']
+    assert resolve_site({'a': '/var/lib/v6labx/f'}, tmp_path) == {'a': '/var/lib/v6labx/f'}
+
+
+def test_file_references_finds_every_secret_file():
+    assert credentials.file_references(SITE['services']) == ['/var/lib/v6lab/secrets/rabbitmq-openstack']
+    assert credentials.file_references({'u': {'password': {'env': 'X'}}}) == []
+
+
+@pytest.fixture(scope='module')
+def ca():
+    return pki.Authority.create()
+
+
+def issue(ca, tmp_path, **options):
+    cert, key = tmp_path / 'leaf.crt', tmp_path / 'leaf.key'
+    ca.issue('keystone.lab.example.net', cert, key, **options)
+    marker = b'-----END CERTIFICATE-----\n'
+    chain = [x509.load_pem_x509_certificate(part + marker) for part in cert.read_bytes().split(marker)[:-1]]
+    return chain, serialization.load_pem_private_key(key.read_bytes(), None), key
+
+
+def public(thing):
+    return thing.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def test_default_leaf_is_good(ca, tmp_path):
+    chain, key, key_file = issue(ca, tmp_path)
+    leaf, intermediate = chain
+    assert intermediate == ca.intermediate and leaf.issuer == ca.intermediate.subject
+    assert public(leaf) == public(key)
+    assert leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+        x509.DNSName) == ['keystone.lab.example.net']
+    assert leaf.not_valid_after > datetime.datetime.utcnow() + datetime.timedelta(days=300)
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize('options, broken', [
+    ({'self_signed': True}, lambda chain, key, ca: chain[0].issuer == chain[0].subject),
+    ({'expired': True}, lambda chain, key, ca: chain[0].not_valid_after < datetime.datetime.utcnow()),
+    ({'other_ca': True}, lambda chain, key, ca: chain[1].subject == chain[0].issuer and chain[1] != ca.intermediate),
+    ({'intermediate': False}, lambda chain, key, ca: len(chain) == 1),
+    ({'mismatched_key': True}, lambda chain, key, ca: public(chain[0]) != public(key)),
+    ({'san': ['other.lab.example.net']}, lambda chain, key, ca: chain[0].extensions.get_extension_for_class(
+        x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName) == ['other.lab.example.net']),
+], ids=['self_signed', 'expired', 'other_ca', 'no_intermediate', 'mismatched_key', 'san'])
+def test_issue_option_breaks_its_property(ca, tmp_path, options, broken):
+    chain, key, _ = issue(ca, tmp_path, **options)
+    assert broken(chain, key, ca)
+
+
+def test_key_mode_option(ca, tmp_path):
+    assert issue(ca, tmp_path, key_mode=0o644)[2].stat().st_mode & 0o777 == 0o644
