@@ -9,8 +9,8 @@ ETC_NETNS = Path('/etc/netns')
 # /etc entries that Chef-managed daemons write, per role. Each host gets a private copy
 # (ip netns exec mounts /etc/netns/NS/X over /etc/X), so a converge never touches the real /etc.
 ETC_COPIES = {
-    'controller': ('default', 'haproxy', 'rabbitmq', 'keystone', 'memcached.conf', 'tgt', 'cinder'),
-    'compute': ('default', 'cinder'),
+    'controller': ('default', 'haproxy', 'rabbitmq', 'keystone', 'memcached.conf', 'tgt'),
+    'compute': ('default',),
     'dns': (),
     'ops': (),
 }
@@ -70,14 +70,12 @@ def _write_etc(lab, host):
 
 
 def _private_copy(source, target):
-    """Copy source; if the package is absent, give both an empty directory (a mount point)."""
+    """Copy source into the host's private /etc; an entry the machine lacks is skipped
+    (`ip netns exec` needs an existing mount point, and the machine's /etc is never changed)."""
     if source.is_dir():
         shutil.copytree(source, target, symlinks=True)
     elif source.exists():
         shutil.copy2(source, target)
-    else:
-        source.mkdir()
-        target.mkdir()
 
 
 def destroy(lab_state_dir):
