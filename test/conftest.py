@@ -12,6 +12,11 @@ sys.path.insert(0, str(TEST_DIR))
 from edge_verify import site as site_mod  # noqa: E402  (needs the path above)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "client_side: checks made from where pytest runs (TLS, DNS, "
+                            "requests through the edge), so they can be repeated from another client host")
+
+
 def pytest_addoption(parser):
     parser.addoption("--site", default=os.environ.get("EDGE_SITE", "site/lab.yml"),
                      help="site description file, relative to the repository root unless absolute "

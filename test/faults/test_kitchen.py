@@ -29,6 +29,31 @@ def test_kitchen_yml_lists_a_docker_suite_per_site_role():
     assert output.split() == [f'{role}-debian-12' for role in roles]
 
 
+class _KitchenDump(yaml.SafeLoader):
+    """`kitchen diagnose` dumps Ruby objects (IO handles) beside the config: read them as None."""
+
+
+_KitchenDump.add_multi_constructor('!ruby/', lambda loader, suffix, node: None)
+
+
+def test_kitchen_yml_docker_suite_converges_its_site_host():
+    """The Docker suite for a role must converge that role's host: its IPv6 address and name from the
+    site, on an IPv6 network, with the site as attributes, and verified through docker://."""
+    site = yaml.safe_load((PROJECT / 'site' / 'lab.yml').read_text())
+    status, output = kitchen('diagnose', 'controller')
+    assert status == 0, output
+    instance = yaml.load(output[output.index('---'):], Loader=_KitchenDump)['instances']['controller-debian-12']
+    run_options = instance['driver']['run_options'].split()
+    assert instance['driver']['name'] == 'docker' and instance['transport']['name'] == 'docker'
+    assert '--ip6=2001:db8:10::11' in run_options and '--hostname=ctl1' in run_options, run_options
+    assert instance['provisioner']['named_run_list'] == 'controller'
+    assert instance['provisioner']['client_rb']['node_name'] == 'ctl1'
+    assert instance['provisioner']['policyfile_path'] == 'Policyfile.rb'
+    assert instance['provisioner']['enforce_idempotency'] is True
+    assert instance['provisioner']['attributes']['ipv6_edge']['site'] == site
+    assert '--hosts=docker://$KITCHEN_CONTAINER_ID' in instance['verifier']['command']
+
+
 def test_kitchen_yml_fails_without_its_site():
     """The suites' attributes come from the site file: a missing one is an error, not an empty site."""
     status, output = kitchen('list', env={'EDGE_SITE': '/nonexistent/site.yml'})

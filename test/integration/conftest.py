@@ -29,16 +29,20 @@ def host_addresses(host):
 
 @pytest.fixture(scope="session")
 def client(pytestconfig, site):
-    """The testinfra host with the ops role: names are resolved from where the operators are."""
+    """Where names are resolved from: the --hosts entry with the ops role (where the operators are), else
+    the machine pytest runs on (a compute host in the lab, a CI runner in front of a kitchen instance).
+    Returns (testinfra host, name used in messages)."""
     option = pytestconfig.option
-    hosts = testinfra.get_hosts((option.hosts or "").split(",") if option.hosts else [None],
-                                connection=option.connection, ssh_config=option.ssh_config,
-                                ssh_identity_file=option.ssh_identity_file, sudo=option.sudo,
-                                sudo_user=option.sudo_user, ansible_inventory=option.ansible_inventory,
-                                force_ansible=option.force_ansible)
-    for host in hosts:
-        owner = probes.site_host(host, site)
-        if owner is not None and "ops" in owner.roles:
-            return host, owner
-    pytest.fail(f"none of the --hosts is a host with the ops role in {site.source}; add the ops host "
-                "(e.g. ssh://root@[ADDRESS]) to --hosts", pytrace=False)
+    if option.hosts:
+        hosts = testinfra.get_hosts(option.hosts.split(","), connection=option.connection,
+                                    ssh_config=option.ssh_config, ssh_identity_file=option.ssh_identity_file,
+                                    sudo=option.sudo, sudo_user=option.sudo_user,
+                                    ansible_inventory=option.ansible_inventory,
+                                    force_ansible=option.force_ansible)
+        for host in hosts:
+            owner = probes.site_host(host, site)
+            if owner is not None and "ops" in owner.roles:
+                return host, owner.name
+    local = testinfra.get_host("local://")
+    owner = probes.site_host(local, site)
+    return local, owner.name if owner else local.check_output("hostname -s")

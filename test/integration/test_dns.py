@@ -1,10 +1,13 @@
-"""Every name the site publishes resolves, from the operators' host, to its IPv6 addresses only."""
+"""Every name the site publishes resolves, from the client host, to its IPv6 addresses only."""
 from pathlib import Path
+
+import pytest
 
 from edge_verify import checks, probes
 from edge_verify import site as site_mod
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.client_side
 
 
 def pytest_generate_tests(metafunc):
@@ -17,13 +20,13 @@ def pytest_generate_tests(metafunc):
 def test_name_has_aaaa_and_no_a(site, client, published_name):
     """A stale A record beside a good AAAA sends IPv4-capable clients elsewhere, and getent ahostsv6 hides
     it; so the site's DNS server is asked for both types, and the client's resolver is checked too."""
-    host, owner = client
+    host, client_name = client
     server = site.hosts[site.dns_server].addresses[0]
     name = published_name
-    problems = checks.name_problems(site, owner.name, name.key, name.fqdn, name.addresses,
+    problems = checks.name_problems(site, client_name, name.key, name.fqdn, name.addresses,
                                     aaaa=probes.dns_query(server, name.fqdn, "AAAA"),
                                     a=probes.dns_query(server, name.fqdn, "A"))
-    problems += checks.getent_problems(site, owner.name, name.key, name.fqdn, name.addresses,
+    problems += checks.getent_problems(site, client_name, name.key, name.fqdn, name.addresses,
                                        v6=probes.getent(host, "ahostsv6", name.fqdn),
                                        v4=probes.getent(host, "ahostsv4", name.fqdn))
     assert not problems, "\n".join(problems)

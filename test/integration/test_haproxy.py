@@ -1,7 +1,8 @@
 """HAProxy, the TLS edge: the site's endpoints on the site's IPv6 addresses only, with certificates
 clients trust, modern TLS only, and the APIs behind it telling clients to stay on https.
 
-Client-side checks run from the pytest process, which `lab verify` starts in the ops host.
+Client-side checks (marked client_side) run from the pytest process: `lab verify` runs them in the
+ops host and again in the compute host.
 """
 import socket
 import ssl
@@ -67,6 +68,7 @@ def test_haproxy_stats_socket_is_root_only(site, site_host, host):
         "site expects root 600; fix the stats socket in ipv6_haproxy_config")
 
 
+@pytest.mark.client_side
 def test_endpoint_cert_chains_to_org_ca(site, endpoint):
     """Clients trust the organisation CA only; a chain that does not reach it (or a name mismatch)
     makes every OpenStack client fail, or worse, teaches operators to pass --insecure."""
@@ -78,6 +80,7 @@ def test_endpoint_cert_chains_to_org_ca(site, endpoint):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.client_side
 def test_endpoint_cert_is_issued_named_and_not_expiring(site, endpoint, ca_bundle):
     """A self-signed certificate, one that misses the endpoint's name, or one expiring inside the
     window is an outage waiting to happen, even if today's handshake passes."""
@@ -88,6 +91,7 @@ def test_endpoint_cert_is_issued_named_and_not_expiring(site, endpoint, ca_bundl
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.client_side
 @pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1:DeprecationWarning")
 def test_endpoint_refuses_tls_before_1_2(site, endpoint):
     """TLS 1.0 and 1.1 are deprecated (RFC 8996): an edge that still speaks them invites downgrades."""
@@ -99,6 +103,7 @@ def test_endpoint_refuses_tls_before_1_2(site, endpoint):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.client_side
 def test_api_through_edge_links_to_https(site, endpoint):
     """A request by name, verified against the site CA, reaches the API, whose version document must
     link back to https://fqdn:port (a backend unaware of TLS sends clients to http://)."""
@@ -112,6 +117,7 @@ def test_api_through_edge_links_to_https(site, endpoint):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.client_side
 def test_keystone_answers_through_edge(site):
     """Keystone itself (not a stand-in) answers /v3 through the edge, with https links."""
     endpoint = site.endpoints.get("keystone")

@@ -62,20 +62,28 @@ def converge(state_dir, hosts=None, say=print):
 
 
 def verify(state_dir, pytest_args=(), say=print):
-    """Run the integration suite inside the ops host against every host over ssh."""
+    """Run the integration suite inside the ops host against every host over ssh, then its
+    client-side checks again from every compute host (TLS and DNS as a compute node sees them)."""
     lab = Lab.open(state_dir)
-    client = lab.hosts_with_role('ops')[0]
-    junit = lab.state_dir / 'junit.xml'
     targets = ','.join(f'ssh://root@[{lab.address(host)}]' for host in lab.hosts)
+    passes = [(lab.hosts_with_role('ops')[0], [f'--hosts={targets}', f'--ssh-config={sshd.config_file(lab)}'])]
+    passes += [(host, ['-m', 'client_side']) for host in lab.hosts_with_role('compute')]
+    counts = []
+    for client, extra in passes:
+        counts.append(f'{client}: {_pytest_in(lab, client, [*extra, *pytest_args], say)}')
+    return '; '.join(counts)
+
+
+def _pytest_in(lab, client, args, say):
+    junit = lab.state_dir / f'junit-{client}.xml'
     argv = lab.argv_in(client, ['/usr/bin/python3', '-m', 'pytest', 'test/integration', '-p', 'no:cacheprovider',
-                                f'--site={lab.site_file}', f'--hosts={targets}',
-                                f'--ssh-config={sshd.config_file(lab)}', f'--junitxml={junit}', *pytest_args])
-    log = lab.path('logs', 'verify.log')
+                                f'--site={lab.site_file}', f'--junitxml={junit}', *args])
+    log = lab.path('logs', f'verify-{client}.log')
     with log.open('w') as out:
         process = subprocess.Popen(argv, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         for line in process.stdout:
             out.write(line)
-            say(f'  {line.rstrip()}')
+            say(f'  [{client}] {line.rstrip()}')
     counts = junit_counts(junit)
     if process.wait() != 0:
         raise LabError(f'pytest in {client} exited {process.returncode} ({counts}); see {log} and {junit}')
