@@ -18,19 +18,27 @@ def chef_env():
             'LANG': 'C.UTF-8'}
 
 
-def _chef_cli(*args):
-    return run(['bundle', 'exec', 'chef-cli', *map(str, args)], cwd=PROJECT, env=chef_env())
+def _chef_cli(*args, cwd=PROJECT):
+    return run(['bundle', 'exec', 'chef-cli', *map(str, args)], cwd=cwd, env=chef_env())
 
 
 def export_policy(lab):
-    """Lock the Policyfile when the lock is missing or older than it, then export to state/policy."""
+    """Export the policy to state/policy from a copy of the Policyfile, its lock and the cookbooks
+    (chef-cli rewrites the lock it exports from; the repository's copy stays as committed). The copy
+    is locked when the lock is missing, and updated when the lock is older than the Policyfile."""
+    source = lab.state_dir / 'policy-source'
+    shutil.rmtree(source, ignore_errors=True)
+    shutil.copytree(PROJECT / 'cookbooks', source / 'cookbooks', ignore=shutil.ignore_patterns('spec'))
+    shutil.copy2(POLICYFILE, source / POLICYFILE.name)
     if not LOCK.exists():
-        _chef_cli('install', POLICYFILE)
-    elif LOCK.stat().st_mtime < POLICYFILE.stat().st_mtime:
-        _chef_cli('update', POLICYFILE)
+        _chef_cli('install', POLICYFILE.name, cwd=source)
+    else:
+        shutil.copy2(LOCK, source / LOCK.name)
+        if LOCK.stat().st_mtime < POLICYFILE.stat().st_mtime:
+            _chef_cli('update', POLICYFILE.name, cwd=source)
     export = lab.state_dir / 'policy'
     shutil.rmtree(export, ignore_errors=True)
-    _chef_cli('export', POLICYFILE, export)
+    _chef_cli('export', POLICYFILE.name, export, cwd=source)
     return export
 
 
