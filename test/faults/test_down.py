@@ -1,4 +1,5 @@
 """`lab down` leaves nothing behind: no namespace, process, mount, link, /etc/netns entry or state."""
+import os
 import subprocess
 from pathlib import Path
 
@@ -9,8 +10,9 @@ from v6lab import netns
 from v6lab.lab import NS_PREFIX, Lab, pid_alive, run
 
 
-def leftovers(state_dir, pids):
-    """Everything a lab made that still exists, one line each."""
+def leftovers(state_dir, pids, run_before=None):
+    """Everything a lab made that still exists, one line each (run_before: the machine's /run entries
+    before the lab; daemons in lab hosts must write only their host's own /run)."""
     found = [f'namespace {ns}' for ns in netns.namespaces()]
     links = [line.split(': ')[1] for line in run(['ip', '-o', 'link', 'show']).splitlines()]
     found += [f'link {link}' for link in links if link.startswith(NS_PREFIX)]
@@ -19,32 +21,38 @@ def leftovers(state_dir, pids):
     found += [f'directory {path}' for path in Path('/etc/netns').glob(NS_PREFIX + '*')]
     found += [f'process {pid}' for pid in pids if pid_alive(pid)]
     found += [f'state directory {state_dir}'] if Path(state_dir).exists() else []
+    if run_before is not None:
+        found += [f'/run entry {name}' for name in sorted(set(os.listdir('/run')) - run_before)]
     return found
 
 
 @pytest.fixture(scope='module')
 def downed():
-    """A lab brought up, its processes noted, then brought down twice."""
+    """A lab brought up and its controller converged, its processes noted, then brought down twice."""
     state_dir = fresh_state_dir()
+    run_before = set(os.listdir('/run'))
     try:
         up = lab_command(state_dir, 'up')
         assert up.returncode == 0, f'lab up failed:\n{up.stdout}{up.stderr}'
+        # A converged controller runs the daemons Chef manages (HAProxy), not only the lab's own.
+        converge = lab_command(state_dir, 'converge', '--host', 'ctl1')
+        assert converge.returncode == 0, f'lab converge failed:\n{converge.stdout}{converge.stderr}'
         pids = Lab.open(state_dir).recorded_pids() + [pid for ns in netns.namespaces() for pid in netns.ns_pids(ns)]
         assert pids, 'the lab runs no process, so the check below would prove nothing'
-        yield state_dir, pids, [lab_command(state_dir, 'down') for _ in range(2)]
+        yield state_dir, pids, run_before, [lab_command(state_dir, 'down') for _ in range(2)]
     finally:
         lab_command(state_dir, 'down')
 
 
 def test_down_twice_succeeds(downed):
-    _, _, downs = downed
+    downs = downed[3]
     assert [d.returncode for d in downs] == [0, 0], [d.stderr for d in downs]
 
 
 def test_down_leaves_nothing(downed):
     """A leftover namespace, daemon or mount makes the next lab (or the machine) behave differently."""
-    state_dir, pids, _ = downed
-    assert leftovers(state_dir, pids) == []
+    state_dir, pids, run_before, _ = downed
+    assert leftovers(state_dir, pids, run_before) == []
 
 
 def test_leftover_check_sees_strays_and_down_removes_them(downed):

@@ -2,15 +2,13 @@
 serving; the verifier catches an edge broken behind Chef's back, and a converge repairs it; a new leaf
 is taken in by a reload that lets a request in flight finish.
 """
-import os
 import re
 import select
-import shlex
 import subprocess
 from pathlib import Path
 
 import pytest
-from lab_cli import LAB, lab_command
+from lab_cli import failed_with, lab_command, lab_verify
 from v6lab import pki
 from v6lab.chef import FINISHED
 from v6lab.lab import run
@@ -58,14 +56,6 @@ def converge(lab):
     log = (lab.state_dir / 'logs' / f'chef-{EDGE_HOST}-run1.log').read_text()
     finished = FINISHED.findall(log)
     return result.returncode, log, int(finished[-1][0]) if finished else None
-
-
-def verify(lab, selection):
-    """`lab verify` for the integration tests matching the -k selection: (passed, output)."""
-    env = {**os.environ, 'PYTEST_ADDOPTS': f'-k {shlex.quote(selection)}'}
-    result = subprocess.run([str(LAB), f'--state-dir={lab.state_dir}', 'verify'], capture_output=True,
-                            text=True, env=env)
-    return result.returncode == 0, result.stdout + result.stderr
 
 
 def read_line(process, timeout, what):
@@ -175,34 +165,79 @@ def break_forwarded_proto(lab):
     cfg.write_text(cfg.read_text().replace('    http-request set-header X-Forwarded-Proto https\n', ''))
 
 
+def break_with_other_name_on_cinder(lab):
+    """A certificate from the organisation CA, for another endpoint's name: only a client that checks
+    the host name sees it."""
+    work = lab.dir('faults')
+    pki.authority(lab).issue('glance.lab.example.net', work / 'cinder.crt', work / 'cinder.key')
+    pki.write_private(HAPROXY_ETC / 'certs' / 'cinder.pem',
+                      (work / 'cinder.crt').read_bytes() + (work / 'cinder.key').read_bytes())
+
+
+def break_stats_socket_mode(lab):
+    (lab.run_dir(EDGE_HOST) / 'haproxy' / 'admin.sock').chmod(0o666)
+
+
+OPS, CMP = 'ops1', 'cmp1'
+# fault: (breaker, -k selection, [(client that must see it, test name prefix, text of the failure)]).
+# Client-side checks run from the ops host and again from the compute host: both must see the fault.
 BEHIND_CHEFS_BACK = {
-    'dual_stack_listener': (break_with_dual_stack_listener, 'haproxy_binds_only_site_v6_addresses',
-                            'haproxy listens on *:8443'),
-    'self_signed_glance': (break_with_self_signed_glance, 'glance and cert',
-                           'glance on port 9292: leaf CN=glance.lab.example.net,O=v6lab is self-signed'),
-    'tls_1_0': (break_with_tls_1_0, 'refuses_tls_before_1_2 and keystone',
-                'keystone on port 5000 accepts TLSv1;'),
-    'http_links': (break_forwarded_proto, 'links_to_https and nova',
-                   'links to http://nova.lab.example.net:8774/v1.0/'),
+    'dual_stack_listener': (break_with_dual_stack_listener, 'haproxy_binds_only_site_v6_addresses', [
+        (OPS, 'test_haproxy_binds_only_site_v6_addresses', 'haproxy listens on *:8443')]),
+    'self_signed_glance': (break_with_self_signed_glance, 'glance and cert', [
+        (client, test, text) for client in (OPS, CMP) for test, text in (
+            ('test_endpoint_cert_is_issued_named_and_not_expiring[glance]',
+             'glance on port 9292: leaf CN=glance.lab.example.net,O=v6lab is self-signed'),
+            ('test_endpoint_cert_chains_to_org_ca[glance]', 'self-signed certificate'))]),
+    'other_name_on_cinder': (break_with_other_name_on_cinder, 'cinder and cert', [
+        (client, test, text) for client in (OPS, CMP) for test, text in (
+            ('test_endpoint_cert_chains_to_org_ca[cinder]', 'Hostname mismatch'),
+            ('test_endpoint_cert_is_issued_named_and_not_expiring[cinder]',
+             'leaf subjectAltName glance.lab.example.net does not cover cinder.lab.example.net'))]),
+    'tls_1_0': (break_with_tls_1_0, 'refuses_tls_before_1_2 and keystone', [
+        (client, 'test_endpoint_refuses_tls_before_1_2[keystone]', 'keystone on port 5000 accepts TLSv1;')
+        for client in (OPS, CMP)]),
+    'http_links': (break_forwarded_proto, 'links_to_https and nova', [
+        (client, 'test_api_through_edge_links_to_https[nova]', 'links to http://nova.lab.example.net:8774/v1.0/')
+        for client in (OPS, CMP)]),
 }
 
 
 @pytest.mark.parametrize('fault', sorted(BEHIND_CHEFS_BACK))
 def test_verifier_sees_edge_broken_behind_chefs_back_and_converge_repairs_it(edge, fault):
-    """Each check must fail on the property it guards; the next converge must restore the edge."""
-    breaker, selection, found = BEHIND_CHEFS_BACK[fault]
-    passed, output = verify(edge, selection)
+    """Each check must fail on the property it guards, from every client that runs it; the next
+    converge must restore the edge."""
+    breaker, selection, expected = BEHIND_CHEFS_BACK[fault]
+    passed, output, _ = lab_verify(edge.state_dir, selection)
     assert passed, f'the checks fail before the fault:\n{output}'
     breaker(edge)
     edge.run_in(EDGE_HOST, ['/etc/init.d/haproxy', 'reload'])
     try:
-        passed, output = verify(edge, selection)
-        assert not passed and found in output, f'the checks missed the {fault} fault:\n{output}'
+        passed, output, failures = lab_verify(edge.state_dir, selection)
+        missed = [item for item in expected if not failed_with(failures, *item)]
+        assert not passed and not missed, f'the checks missed the {fault} fault: {missed}\n{output}'
     finally:
         status, log, updated = converge(edge)
     assert status == 0 and updated, f'converge did not repair the edge:\n{log[-2000:]}'
-    passed, output = verify(edge, selection)
+    passed, output, _ = lab_verify(edge.state_dir, selection)
     assert passed, f'the edge is still broken after converge:\n{output}'
+
+
+def test_verifier_sees_a_stats_socket_others_can_open(edge):
+    """The runtime API socket opened to every user must fail its check (HAProxy recreates it with
+    the configured mode on its next reload)."""
+    selection = 'stats_socket_is_root_only'
+    passed, output, _ = lab_verify(edge.state_dir, selection)
+    assert passed, f'the check fails before the fault:\n{output}'
+    break_stats_socket_mode(edge)
+    try:
+        passed, output, failures = lab_verify(edge.state_dir, selection)
+    finally:
+        edge.run_in(EDGE_HOST, ['/etc/init.d/haproxy', 'reload'])
+    assert not passed and failed_with(failures, OPS, 'test_haproxy_stats_socket_is_root_only',
+                                      '/run/haproxy/admin.sock is root 666'), output
+    passed, output, _ = lab_verify(edge.state_dir, selection)
+    assert passed, f'the socket is still open to others after a reload:\n{output}'
 
 
 def test_second_converge_changes_nothing(edge):

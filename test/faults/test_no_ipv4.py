@@ -3,7 +3,7 @@ import subprocess
 
 import pytest
 import yaml
-
+from lab_cli import failed_with, lab_verify
 from v6lab.lab import PROJECT, run, wait_until
 
 SITE_HOSTS = list(yaml.safe_load((PROJECT / 'site' / 'lab.yml').read_text())['hosts'])
@@ -41,3 +41,47 @@ def test_ipv4_check_sees_an_address_and_a_listener(lab):
         run(['ip', '-n', lab.ns(host), 'address', 'del', '192.0.2.99/32', 'dev', 'lo'])
     assert '192.0.2.99' in problems[0] and '0.0.0.0:7999' in problems[1], problems
     assert ipv4_problems(lab, host) == []
+
+
+# Sockets left in the ops host by the test below: port -> (family, address, v6only).
+STRAY_LISTENERS = {7997: ('AF_INET', '0.0.0.0', None), 7998: ('AF_INET6', '::', 0), 7999: ('AF_INET6', '::', 1)}
+LISTEN_ALL = '''
+import signal, socket
+for port, (family, address, v6only) in {stray!r}.items():
+    s = socket.socket(getattr(socket, family))
+    if v6only is not None:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, v6only)
+    s.bind((address, port))
+    s.listen()
+signal.pause()
+'''
+
+
+def test_verifier_host_checks_see_ipv4_and_only_ipv4(lab):
+    """The integration suite's host checks fail on an IPv4 address, a 0.0.0.0 socket and a dual-stack
+    `*:P` socket; a v6only `[::]:P` socket takes no IPv4 (testinfra's is_listening would call it
+    0.0.0.0), so only the site-address check may report it."""
+    host = lab.hosts_with_role('ops')[0]
+    selection = 'no_ipv4_address_on_host or no_ipv4_listener_on_host or listeners_are_v6only'
+    passed, output, _ = lab_verify(lab.state_dir, selection)
+    assert passed, f'the host checks fail on the clean lab:\n{output}'
+    run(['ip', '-n', lab.ns(host), 'address', 'add', '192.0.2.99/32', 'dev', 'lo'])
+    listener = subprocess.Popen(lab.argv_in(host, ['/usr/bin/python3', '-c',
+                                                   LISTEN_ALL.format(stray=STRAY_LISTENERS)]))
+    try:
+        wait_until('the stray listeners to show',
+                   lambda: lab.run_in(host, ['ss', '-Hltn', 'sport >= :7997 and sport <= :7999']).count('\n') == 3)
+        passed, output, failures = lab_verify(lab.state_dir, selection)
+    finally:
+        listener.kill()
+        listener.wait()
+        run(['ip', '-n', lab.ns(host), 'address', 'del', '192.0.2.99/32', 'dev', 'lo'])
+    expected = [('test_no_ipv4_address_on_host', '192.0.2.99/32 on lo (IPv4)'),
+                ('test_no_ipv4_listener_on_host', 'python3 on 0.0.0.0:7997 (IPv4)'),
+                ('test_no_ipv4_listener_on_host', 'python3 on *:7998 (dual-stack, takes IPv4)'),
+                ('test_listeners_are_v6only_on_site_addresses', 'python3 on [::]:7999 (any address)')]
+    missed = [item for item in expected if not failed_with(failures, host, *item)]
+    assert not passed and not missed, f'the host checks missed {missed}:\n{output}'
+    wrongly = [message for (client, name), message in failures.items()
+               if name.startswith('test_no_ipv4_listener_on_host') and ':7999' in message]
+    assert not wrongly, f'a v6only [::] socket was reported as reachable over IPv4: {wrongly}'

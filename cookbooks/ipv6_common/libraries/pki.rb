@@ -68,14 +68,37 @@ module Ipv6Common
       end
       return [] if roots.empty? # the unreadable CA bundle is already reported
 
-      issuers = certs.drop(1) + roots
-      unless issuers.any? { |c| c.subject.cmp(leaf.issuer).zero? }
-        return [problem(path, 'chain_incomplete', "the issuer #{leaf.issuer} of #{leaf.subject} is neither in this file nor in the CA bundle",
+      unserved = first_unserved_issuer(certs, anchors(roots))
+      if unserved
+        return [problem(path, 'chain_incomplete',
+                        "the issuer #{unserved.issuer} of #{unserved.subject} is not in this file and is not a root of the CA bundle " \
+                        '(HAProxy sends clients only this file, and clients trust only the roots)',
                         'append the intermediate certificate(s) after the leaf')]
       end
 
       error = verify_error(leaf, certs.drop(1), roots, now)
       error ? [problem(path, 'untrusted', "#{leaf.subject} does not chain to the CA bundle (#{error})", 'use a certificate issued by the organisation CA')] : []
+    end
+
+    # The trust anchors clients hold: the bundle's self-signed roots (all of it when it has none).
+    def self.anchors(roots)
+      self_signed = roots.select { |c| self_signed?(c) }
+      self_signed.empty? ? roots : self_signed
+    end
+
+    # Walks leaf -> issuer through the file's own certificates; returns the first certificate whose
+    # issuer is neither in the file nor an anchor (nil when the file reaches an anchor).
+    def self.first_unserved_issuer(certs, anchors)
+      current = certs.first
+      remaining = certs.drop(1)
+      until anchors.any? { |a| a.subject.cmp(current.issuer).zero? }
+        issuer = remaining.find { |c| c.subject.cmp(current.issuer).zero? }
+        return current unless issuer
+
+        remaining.delete(issuer)
+        current = issuer
+      end
+      nil
     end
 
     # Expiry is reported by validity_problems, so it is not a chain error here.
@@ -125,7 +148,7 @@ module Ipv6Common
     def self.key_mismatch(cert, key)
       problem(key, 'key_mismatch', "this key does not belong to the certificate #{cert}", 'install the key the certificate was issued for')
     end
-    private_class_method :problem, :read_certs, :read_key, :self_signed?, :chain_problems, :verify_error,
+    private_class_method :problem, :read_certs, :read_key, :self_signed?, :chain_problems, :anchors, :first_unserved_issuer, :verify_error,
                          :validity_problems, :dns_names, :names_host?, :san_problem, :key_mismatch
   end
 end

@@ -16,7 +16,8 @@ module Ipv6Common
     # installer's `127.0.1.1 host.example host` is the usual one).
     def self.hosts_file_problems(path, fqdn)
       names = [fqdn.downcase, fqdn.downcase.split('.').first]
-      File.readlines(path).each_with_index.filter_map do |line, index|
+      lines = File.exist?(path) ? File.readlines(path) : [] # no file: no IPv4 line either
+      lines.each_with_index.filter_map do |line, index|
         address, *aliases = line.sub(/#.*/, '').split
         next unless address && ipv4?(address) && aliases.any? { |a| names.include?(a.downcase) }
 
@@ -52,30 +53,35 @@ module Ipv6Common
     end
 
     def self.silent(answer, fqdn, type)
-      what = answer.status == :timeout ? 'did not answer' : 'answered with an error'
+      what = answer.status == :timeout ? 'could not be reached or did not answer' : 'answered with an error'
       Problem.new(fqdn, 'dns_unreachable', "#{fqdn}: name server #{answer.server} #{what} for type #{type}; " \
                                            'start the site DNS server (dns.server) and check it serves the zone')
     end
 
     # Site addresses absent from (or not usable on) the host's interfaces,
-    # read from /proc/net/if_inet6 of the current network namespace.
-    def self.interface_problems(path, addresses)
+    # read from /proc/net/if_inet6 of the current network namespace. key is
+    # the site key of the list (hosts.H.addresses), named in each problem.
+    def self.interface_problems(path, addresses, key: 'addresses')
       configured = read_if_inet6(path)
       addresses.each_with_index.filter_map do |address, index|
-        where = "addresses[#{index}]"
+        where = "#{key}[#{index}]"
         flags = configured[address]
         if flags.nil?
           Problem.new(where, 'address_not_configured', "#{where}: #{address} is not configured on any interface (#{path}); " \
-                                                       'add it to the host (ip -6 addr add ADDRESS/64 dev IFACE nodad)')
+                                                       "add it to the host (ip -6 addr add #{address}/64 dev IFACE nodad) " \
+                                                       "or correct #{key} in the site file")
         elsif (flags & (TENTATIVE | DADFAILED)) != 0
           Problem.new(where, 'address_tentative', "#{where}: #{address} is tentative or failed duplicate address detection; " \
-                                                  'wait for DAD, or add it with nodad')
+                                                  'wait for DAD to end, or re-add it with nodad')
         end
       end
     end
 
-    # address => flags, from lines "20010db8...0011 02 40 00 80 eth0".
+    # address => flags, from lines "20010db8...0011 02 40 00 80 eth0". No
+    # file: the kernel has no IPv6 here, so no address is configured.
     def self.read_if_inet6(path)
+      return {} unless File.exist?(path)
+
       File.readlines(path).to_h do |line|
         hex, _index, _prefix, _scope, flags = line.split
         [IPAddr.new(hex.scan(/.{4}/).join(':')).to_s, flags.to_i(16)]

@@ -11,7 +11,7 @@ module Ipv6Common
   # (Resolv::DNS#getresources returns [] for all of those alike, and
   # getaddrinfo turns an A record into ::ffff:a.b.c.d.)
   class Resolver
-    Answer = Struct.new(:status, :records, :server) # status: :ok, :nxdomain, :error, :timeout
+    Answer = Struct.new(:status, :records, :server) # status: :ok, :nxdomain, :error, :timeout (no reply from any server)
 
     TYPES = { a: Resolv::DNS::Resource::IN::A, aaaa: Resolv::DNS::Resource::IN::AAAA }.freeze
 
@@ -34,6 +34,8 @@ module Ipv6Common
 
     private
 
+    # The reply, or nil when the server cannot be reached or stays silent
+    # (no route, port unreachable, timeout): the next server is asked.
     def ask(server, name, klass)
       message = Resolv::DNS::Message.new(SecureRandom.random_number(0x10000))
       message.rd = 1
@@ -42,22 +44,29 @@ module Ipv6Common
       socket.connect(server, @port)
       socket.send(message.encode, 0)
       receive(socket, message.id)
+    rescue SystemCallError
+      nil
     ensure
       socket&.close
     end
 
-    # Waits for the reply with our id until the deadline.
+    # Waits for the reply with our id until the deadline; other datagrams
+    # (stray or undecodable) are skipped.
     def receive(socket, id)
       deadline = Process.clock_gettime(Process::CLOCK_MONOTONIC) + @timeout
       loop do
         left = deadline - Process.clock_gettime(Process::CLOCK_MONOTONIC)
         return if left <= 0 || !socket.wait_readable(left)
 
-        reply = Resolv::DNS::Message.decode(socket.recv(65_535))
-        return reply if reply.id == id
-      rescue Errno::ECONNREFUSED
-        return
+        reply = decode(socket.recv(65_535))
+        return reply if reply&.id == id
       end
+    end
+
+    def decode(data)
+      Resolv::DNS::Message.decode(data)
+    rescue Resolv::DNS::DecodeError
+      nil
     end
 
     def answer(reply, klass, server)

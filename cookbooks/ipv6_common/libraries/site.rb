@@ -40,6 +40,16 @@ module Ipv6Common
       new(data)
     end
 
+    # The site chef-client received as JSON attributes, node['ipv6_edge']['site'].
+    def self.from_node(node)
+      data = node['ipv6_edge'] && node['ipv6_edge']['site']
+      return from_hash(data) if data
+
+      raise ConfigError, Problem.new('ipv6_edge.site', 'missing',
+                                     'ipv6_edge.site: no site description in the node attributes; pass it as JSON, ' \
+                                     "e.g. chef-client -j <(bin/site-json site/lab.yml) -N #{node.name}")
+    end
+
     def self.problems(hash)
       Validator.new(plain(hash)).problems
     end
@@ -51,6 +61,7 @@ module Ipv6Common
       e.problems
     end
 
+    # The plain data of a site file, or ConfigError (not_yaml).
     def self.read(path)
       data = YAML.safe_load(File.read(path), permitted_classes: [Date, Time], aliases: true)
       return data if data.is_a?(Hash)
@@ -88,7 +99,7 @@ module Ipv6Common
         value
       end
     end
-    private_class_method :new, :read
+    private_class_method :new
 
     def initialize(data)
       @name = data['name']

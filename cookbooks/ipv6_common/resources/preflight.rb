@@ -23,6 +23,7 @@ property :nameservers, Array, required: true,
                               description: "IPv6 addresses of the site's name server (the addresses of the dns.server host), asked directly."
 
 property :dns_port, Integer, default: 53,
+                             callbacks: { 'is not a port; use 1..65535' => ->(v) { v.between?(1, 65_535) } },
                              description: 'UDP port of the name servers.'
 
 property :hosts_file, String, default: '/etc/hosts',
@@ -32,6 +33,7 @@ property :if_inet6_file, String, default: '/proc/net/if_inet6',
                                  description: "The kernel's list of configured IPv6 addresses (of the current network namespace)."
 
 property :timeout, Integer, default: 5,
+                            callbacks: { 'must be 1 or more (seconds)' => ->(v) { v >= 1 } },
                             description: 'Seconds to wait for each name server.'
 
 action_class do
@@ -39,7 +41,8 @@ action_class do
     resolver = Ipv6Common::Resolver.new(new_resource.nameservers, port: new_resource.dns_port, timeout: new_resource.timeout)
     Ipv6Common::Preflight.hosts_file_problems(new_resource.hosts_file, new_resource.fqdn) +
       Ipv6Common::Preflight.dns_problems(resolver, new_resource.fqdn, new_resource.addresses) +
-      Ipv6Common::Preflight.interface_problems(new_resource.if_inet6_file, new_resource.addresses)
+      Ipv6Common::Preflight.interface_problems(new_resource.if_inet6_file, new_resource.addresses,
+                                               key: "hosts.#{new_resource.host}.addresses")
   end
 end
 

@@ -28,6 +28,7 @@ property :fqdn, String, required: true,
                         description: "The endpoint's name, which the certificate must carry as a DNS subjectAltName (endpoints.E.fqdn)."
 
 property :window_days, Integer, default: 30,
+                                callbacks: { 'is negative; use 0 or more days' => ->(v) { v >= 0 } },
                                 description: 'Refuse a certificate that expires within this many days (pki.expiry_window_days).'
 
 property :owner, String, default: 'root',

@@ -24,7 +24,6 @@ module Ipv6Haproxy
   # Predicates used by the resources' `callbacks`; each message completes
   # Chef's "Option X's value V ..." and says what to write instead.
   module Validate
-    NAME = /\A[a-z0-9][a-z0-9-]*\z/.freeze
     DNS_NAME = /\A(?=.{1,253}\z)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+\z/.freeze
     DURATION = /\A[1-9][0-9]*(ms|s|m)?\z/.freeze
 
@@ -35,7 +34,7 @@ module Ipv6Haproxy
     end
 
     def name?(value)
-      NAME.match?(value.to_s)
+      Ipv6Common::Site::NAME.match?(value.to_s)
     end
 
     def dns_name?(value)

@@ -5,7 +5,7 @@
 # Site in, TLS edge out: every site endpoint of this node gets a frontend on
 # the node's site IPv6 addresses and a backend on [::1].
 
-site = Ipv6Common::Site.from_hash(node['ipv6_edge']['site'])
+site = Ipv6Common::Site.from_node(node)
 endpoints = site.endpoints_on(node.name)
 addresses = site.addresses(node.name).map(&:to_s)
 

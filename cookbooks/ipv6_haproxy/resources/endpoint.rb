@@ -16,6 +16,8 @@ property :bind_addresses, Array,
          required: true,
          description: 'Global IPv6 addresses to listen on, bare literals (no brackets); stored compressed.',
          coerce: proc { |list|
+           next list unless list.is_a?(Array) # Chef's type check reports it
+
            list.each_with_index.map do |value, i|
              Ipv6Common::Address.parse(value, path: "ipv6_haproxy_endpoint[#{name}] bind_addresses[#{i}]").to_s
            end

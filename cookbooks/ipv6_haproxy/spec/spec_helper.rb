@@ -5,6 +5,8 @@ require 'tmpdir'
 require_relative '../../ipv6_common/libraries/site'
 require_relative '../../ipv6_common/libraries/pki'
 require_relative '../libraries/edge'
+# PLATFORMS: the platforms metadata.rb supports, shared with ipv6_common's specs.
+require_relative '../../ipv6_common/spec/support/platforms'
 
 module Ipv6HaproxySpec
   CONFIG = '/etc/haproxy/haproxy.cfg'.freeze

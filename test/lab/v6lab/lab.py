@@ -13,6 +13,8 @@ DEFAULT_STATE = Path('/var/lib/v6lab')
 SITE_STATE_PREFIX = '/var/lib/v6lab'
 NS_PREFIX = 'v6lab-'
 BRIDGE = 'v6lab-br0'
+# sh -c script: $1 = the host's /run, $2 = its UTS namespace file, the rest = the command.
+ENTER_HOST = 'mount --bind "$1" /run && uts=$2 && shift 2 && exec nsenter --uts="$uts" "$@"'
 # Linux limits interface names to 15 characters; host-side veths are NS_PREFIX + host.
 MAX_HOST_NAME = 15 - len(NS_PREFIX)
 
@@ -126,9 +128,17 @@ class Lab:
         """A path in the state directory, its parent directory created."""
         return self.dir(*parts[:-1]) / parts[-1]
 
+    def run_dir(self, host):
+        """host's own /run (pid files, sockets), so no daemon of a host writes the machine's /run."""
+        return self.state_dir / 'hostrun' / host
+
     def argv_in(self, host, argv):
-        """argv run inside host's network namespace (its /etc/netns files) and UTS namespace."""
-        return ['ip', 'netns', 'exec', self.ns(host), 'nsenter', f'--uts={self.uts_file(host)}', *map(str, argv)]
+        """argv run inside host's network namespace (its /etc/netns files), UTS namespace and /run.
+
+        `ip netns exec` gives every command a mount namespace of its own, so the /run bind mount
+        stays inside the command and the processes it starts (sshd sessions included)."""
+        return ['ip', 'netns', 'exec', self.ns(host), 'sh', '-c', ENTER_HOST, 'enter',
+                self.run_dir(host), self.uts_file(host), *map(str, argv)]
 
     def run_in(self, host, argv, **kwargs):
         return run(self.argv_in(host, argv), **kwargs)

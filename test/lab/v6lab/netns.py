@@ -14,6 +14,8 @@ ETC_COPIES = {
     'dns': (),
     'ops': (),
 }
+# Directories daemons expect in /run (sshd's privilege separation directory, lock files).
+RUN_DIRS = ('sshd', 'lock')
 # Per-namespace sysctls: no duplicate address detection (addresses are usable at once),
 # no router advertisements (addresses come only from the site).
 SYSCTLS = [f'net.ipv6.conf.{dev}.{key}=0'
@@ -51,6 +53,8 @@ def _create_host(lab, host):
         run(['ip', '-n', ns, 'address', 'add', f'{address}/64', 'dev', 'eth0', 'nodad'])
     run(['ip', '-n', ns, 'link', 'set', 'eth0', 'up'])
     _write_etc(lab, host)
+    for directory in RUN_DIRS:
+        lab.dir('hostrun', host, directory)
     uts = lab.path('uts', host)
     uts.touch()
     run(['unshare', f'--uts={uts}', 'hostname', host])

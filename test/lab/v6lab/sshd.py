@@ -48,8 +48,6 @@ def start(lab):
     _keygen(ssh / 'host_ed25519_key')
     (ssh / 'authorized_keys').write_text(Path(f'{key_file(lab)}.pub').read_text())
     config_file(lab).write_text(_client_config(lab))
-    # sshd's privilege separation directory; /run is shared by all namespaces.
-    Path('/run/sshd').mkdir(exist_ok=True)
     for host in lab.hosts:
         config = ssh / f'sshd-{host}.conf'
         config.write_text(_sshd_config(lab, host))

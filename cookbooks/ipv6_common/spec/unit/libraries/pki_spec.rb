@@ -27,9 +27,17 @@ describe Ipv6Common::Pki do
   end
 
   context 'with the intermediate in the CA bundle instead of the cert file' do
+    it 'reports chain_incomplete: HAProxy would serve the leaf alone' do
+      ca = pki.write_certs('ca+inter.pem', pki.root, pki.inter)
+      cert = pki.write_certs('leaf-only.crt', leaf)
+      expect(codes(cert, ca: ca)).to eq([['chain_incomplete', cert]])
+    end
+  end
+
+  context 'with the intermediate in both the cert file and the CA bundle' do
     it 'has no problems' do
       ca = pki.write_certs('ca+inter.pem', pki.root, pki.inter)
-      expect(codes(pki.write_certs('leaf-only.crt', leaf), ca: ca)).to eq([])
+      expect(codes(pki.write_certs('good.crt', leaf, pki.inter), ca: ca)).to eq([])
     end
   end
 

@@ -42,6 +42,10 @@ describe Ipv6Common::Preflight do
     context 'with an IPv4-mapped address' do
       it { expect(found("::ffff:10.0.0.11 ctl1\n").map(&:code)).to eq(['hosts_ipv4']) }
     end
+
+    context 'without a hosts file' do
+      it { expect(described_class.hosts_file_problems(File.join(@dir, 'absent'), 'ctl1.lab.example.net')).to eq([]) }
+    end
   end
 
   describe '.dns_problems' do
@@ -101,6 +105,18 @@ describe Ipv6Common::Preflight do
       problems = described_class.interface_problems(if_inet6, ['2001:db8:10::11', '2001:db8:10::21'])
       expect(problems.map { |p| [p.path, p.code] }).to eq([['addresses[1]', 'address_not_configured']])
       expect(problems.first.message).to start_with('addresses[1]: 2001:db8:10::21 is not configured')
+    end
+
+    it 'names the site key and the value in the fix' do
+      problem = described_class.interface_problems(if_inet6, ['2001:db8:10::21'], key: 'hosts.ctl1.addresses').first
+      expect(problem.path).to eq('hosts.ctl1.addresses[0]')
+      expect(problem.message).to end_with('add it to the host (ip -6 addr add 2001:db8:10::21/64 dev IFACE nodad) ' \
+                                          'or correct hosts.ctl1.addresses in the site file')
+    end
+
+    it 'reports every address as not configured on a kernel without IPv6' do
+      problems = described_class.interface_problems(File.join(@dir, 'absent'), ['2001:db8:10::11'])
+      expect(problems.map(&:code)).to eq(['address_not_configured'])
     end
 
     it 'reports a tentative address' do

@@ -31,4 +31,24 @@ describe Ipv6Common::Resolver do
   it 'reports a server that does not answer in time' do
     expect(resolver.query('slow.lab.example.net', :aaaa).status).to eq(:timeout)
   end
+
+  context 'with a name server that has no route' do
+    before do
+      allow_any_instance_of(UDPSocket).to receive(:connect).and_wrap_original do |connect, host, port|
+        raise Errno::ENETUNREACH if host == '2001:db8:ff::53'
+
+        connect.call(host, port)
+      end
+    end
+
+    it 'asks the next server' do
+      answer = described_class.new(['2001:db8:ff::53', '::1'], port: @dns.port, timeout: 1).query('ctl1.lab.example.net', :aaaa)
+      expect(answer.to_a).to eq([:ok, ['2001:db8:10::11'], '::1'])
+    end
+
+    it 'reports no answer, naming the servers, when none can be reached' do
+      answer = described_class.new(['2001:db8:ff::53'], port: @dns.port).query('ctl1.lab.example.net', :a)
+      expect(answer.to_a).to eq([:timeout, [], '2001:db8:ff::53'])
+    end
+  end
 end

@@ -8,15 +8,18 @@ describe 'ipv6_common::default' do
   # chef-client -N ctl1: the node name is the host key in the site.
   let(:chef_runner) { ChefSpec::SoloRunner.new(chef_runner_options) { |node| node.name('ctl1') } }
 
-  context 'with the lab site' do
-    default_attributes['ipv6_edge']['site'] = lab
+  PLATFORMS.each do |name, version|
+    context "on #{name} #{version} with the lab site" do
+      platform name, version
+      default_attributes['ipv6_edge']['site'] = lab
 
-    cached(:subject) { chef_run }
+      cached(:subject) { chef_run }
 
-    it 'checks the node against its host in the site' do
-      is_expected.to check_ipv6_common_preflight('ctl1').with(
-        fqdn: 'ctl1.lab.example.net', addresses: ['2001:db8:10::11'], nameservers: ['2001:db8:10::53']
-      )
+      it 'checks the node against its host in the site' do
+        is_expected.to check_ipv6_common_preflight('ctl1').with(
+          fqdn: 'ctl1.lab.example.net', addresses: ['2001:db8:10::11'], nameservers: ['2001:db8:10::53']
+        )
+      end
     end
   end
 

@@ -99,16 +99,18 @@ describe 'ipv6_haproxy_config' do
     'a timeout without a number' => [{ timeouts: { 'client' => 'long' } }, /Option timeouts's value .*long.* has a value that is not an HAProxy duration/],
     'a relative stats socket' => [{ stats_socket: 'admin.sock' }, /Option stats_socket's value admin.sock is not an absolute path/],
   }.each do |input, (override, message)|
-    context "with #{input}" do
-      platform 'debian', '12'
-      recipe do
-        ipv6_haproxy_config '/etc/haproxy/haproxy.cfg' do
-          override.each { |prop, value| send(prop, value) }
+    PLATFORMS.each do |platform_name, version|
+      context "on #{platform_name} #{version} with #{input}" do
+        platform platform_name, version
+        recipe do
+          ipv6_haproxy_config '/etc/haproxy/haproxy.cfg' do
+            override.each { |prop, value| send(prop, value) }
+          end
         end
-      end
 
-      it 'is refused with a message naming the property and the value' do
-        expect { chef_run }.to raise_error(Chef::Exceptions::ValidationFailed, message)
+        it 'is refused with a message naming the property and the value' do
+          expect { chef_run }.to raise_error(Chef::Exceptions::ValidationFailed, message)
+        end
       end
     end
   end

@@ -1,0 +1,42 @@
+"""The name checks see IPv4 where a resolver hides it: a stale A record beside a good AAAA (which
+`getent ahostsv6` never shows on an IPv6-only client), and a client's own IPv4 hosts line (which
+getent shows as a ::ffff: address)."""
+from pathlib import Path
+
+from lab_cli import failed_with, lab_verify
+from v6lab import dns
+
+SELECTION = 'name_has_aaaa_and_no_a'
+
+
+def test_name_check_sees_a_stale_a_record_from_every_client(lab):
+    """The DNS server is asked for type A directly, so both client passes see the record."""
+    endpoint = lab.site['endpoints']['keystone']
+    passed, output, _ = lab_verify(lab.state_dir, SELECTION)
+    assert passed, f'the name checks fail on the clean lab:\n{output}'
+    dns.set_extra_records(lab, [f"{endpoint['fqdn']}. A 192.0.2.5"])
+    try:
+        passed, output, failures = lab_verify(lab.state_dir, SELECTION)
+    finally:
+        dns.set_extra_records(lab, [])
+    found = f"{endpoint['fqdn']} has A 192.0.2.5"
+    missed = [client for client in (*lab.hosts_with_role('ops'), *lab.hosts_with_role('compute'))
+              if not failed_with(failures, client, f'test_{SELECTION}[keystone]', found)]
+    assert not passed and not missed, f'{missed} missed the A record:\n{output}'
+
+
+def test_name_check_sees_a_compute_hosts_ipv4_hosts_line(lab):
+    """Only the client with the bad line is wrong: the second pass, from the compute host, must catch it."""
+    endpoint = lab.site['endpoints']['cinder']
+    client = lab.hosts_with_role('compute')[0]
+    hosts_file = Path('/etc/netns') / lab.ns(client) / 'hosts'
+    original = hosts_file.read_text()
+    # Written in place: the file is bind-mounted over /etc/hosts in the host's processes.
+    hosts_file.write_text(f"{original}192.0.2.7 {endpoint['fqdn']}\n")
+    try:
+        passed, output, failures = lab_verify(lab.state_dir, SELECTION)
+    finally:
+        hosts_file.write_text(original)
+    assert not passed and failed_with(failures, client, f'test_{SELECTION}[cinder]',
+                                      f"getent ahostsv6 {endpoint['fqdn']} gives ::ffff:192.0.2.7"), output
+    assert not [name for (where, name) in failures if where != client], f'only {client} is wrong:\n{output}'
