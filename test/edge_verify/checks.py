@@ -18,8 +18,14 @@ def _message(host, found, expects, key, site):
     return f"{host}: {found}; site {expects}; fix {key} in {site.source}"
 
 
+def _address_text(address):
+    """An address as people read it: an IPv4-mapped one keeps its IPv4 form (::ffff:192.0.2.5)."""
+    mapped = getattr(address, "ipv4_mapped", None)
+    return f"::ffff:{mapped}" if mapped else str(address)
+
+
 def _addresses_text(addresses):
-    return ", ".join(str(a) for a in addresses)
+    return ", ".join(_address_text(a) for a in addresses)
 
 
 def ipv4_address_problems(site, host_name, addresses):

@@ -139,22 +139,13 @@ def problems(data):
     return _Checker(data).run()
 
 
+# How messages name a YAML value's type; bool before int (a bool is an int in Python).
+_TYPE_NAMES = ((type(None), "null"), (bool, "a boolean"), (int, "an integer"), (float, "a float"),
+               (str, "a string"), (list, "a list"), (dict, "a mapping"))
+
+
 def _type_name(value):
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a float"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
+    return next((name for kind, name in _TYPE_NAMES if isinstance(value, kind)), type(value).__name__)
 
 
 def _join(path, key):

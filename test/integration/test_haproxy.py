@@ -123,8 +123,12 @@ def test_keystone_answers_through_edge(site):
     endpoint = site.endpoints.get("keystone")
     assert endpoint, f"no keystone endpoint in {site.source}; the edge exists for it"
     url = f"https://{endpoint.fqdn}:{endpoint.port}/v3"
-    response = requests.get(url, verify=site.ca_bundle, timeout=TIMEOUT)
-    version = response.json().get("version", {})
+    try:
+        response = requests.get(url, verify=site.ca_bundle, timeout=TIMEOUT)
+        version = response.json().get("version", {})
+    except (requests.RequestException, ValueError, AttributeError) as error:
+        pytest.fail(f"{endpoint.host}: GET {url} failed: {error}; site expects Keystone's v3 version "
+                    "document through endpoints.keystone", pytrace=False)
     assert response.status_code == 200 and version.get("id", "").startswith("v3"), (
         f"{endpoint.host}: GET {url} gave HTTP {response.status_code} {response.text[:120]!r}; "
         "site expects Keystone's v3 version document")

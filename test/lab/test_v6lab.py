@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives import serialization
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from v6lab import credentials, dns, pki  # noqa: E402  (beside this file)
-from v6lab.lab import PROJECT, resolve_site  # noqa: E402
+from v6lab.lab import PROJECT, Lab, resolve_site  # noqa: E402
 
 SITE = yaml.safe_load((PROJECT / 'site' / 'lab.yml').read_text())
 
@@ -93,3 +93,13 @@ def test_issue_option_breaks_its_property(ca, tmp_path, options, broken):
 
 def test_key_mode_option(ca, tmp_path):
     assert issue(ca, tmp_path, key_mode=0o644)[2].stat().st_mode & 0o777 == 0o644
+
+
+def test_commands_in_a_host_get_its_own_run_directory(tmp_path):
+    """Daemons in lab hosts write pid files and sockets under /run: each host's must be its own, in the
+    state directory, so hosts do not share them and `lab down` leaves none in the machine's /run."""
+    lab = Lab(tmp_path, resolve_site(SITE, tmp_path))
+    argv = lab.argv_in('ctl1', ['haproxy', '-c'])
+    assert argv[:4] == ['ip', 'netns', 'exec', 'v6lab-ctl1']
+    assert argv[-4:] == [str(tmp_path / 'hostrun' / 'ctl1'), str(tmp_path / 'uts' / 'ctl1'), 'haproxy', '-c']
+    assert 'mount --bind "$1" /run' in argv[argv.index('-c') + 1]

@@ -124,7 +124,7 @@ def test_resolver_mapped_and_ipv4_answers_fail(lab, data):
     problems = getent_problems(lab, data, "getent-ahostsv6-legacy.txt",
                                "getent-ahostsv4-legacy-with-ipv4.txt")
     expects = "site expects 2001:db8:10::11 only; fix hosts.ctl1 in site/lab.yml"
-    assert problems == [f"ops1: getent ahostsv6 ctl1.lab.example.net gives ::ffff:c000:205; {expects}",
+    assert problems == [f"ops1: getent ahostsv6 ctl1.lab.example.net gives ::ffff:192.0.2.5; {expects}",
                         f"ops1: getent ahostsv4 ctl1.lab.example.net gives 192.0.2.5 (IPv4); {expects}"]
 
 

@@ -68,8 +68,10 @@ module Ipv6Common
       end
       return [] if roots.empty? # the unreadable CA bundle is already reported
 
+      # A missing link: the leaf's issuer is absent, or an issuer the bundle knows but the file lacks.
+      # An issuer known nowhere above the leaf is another CA's chain, reported as untrusted below.
       unserved = first_unserved_issuer(certs, anchors(roots))
-      if unserved
+      if unserved && (unserved.equal?(leaf) || roots.any? { |c| c.subject.cmp(unserved.issuer).zero? })
         return [problem(path, 'chain_incomplete',
                         "the issuer #{unserved.issuer} of #{unserved.subject} is not in this file and is not a root of the CA bundle " \
                         '(HAProxy sends clients only this file, and clients trust only the roots)',

@@ -138,7 +138,7 @@ class Lab:
         `ip netns exec` gives every command a mount namespace of its own, so the /run bind mount
         stays inside the command and the processes it starts (sshd sessions included)."""
         return ['ip', 'netns', 'exec', self.ns(host), 'sh', '-c', ENTER_HOST, 'enter',
-                self.run_dir(host), self.uts_file(host), *map(str, argv)]
+                str(self.run_dir(host)), str(self.uts_file(host)), *map(str, argv)]
 
     def run_in(self, host, argv, **kwargs):
         return run(self.argv_in(host, argv), **kwargs)

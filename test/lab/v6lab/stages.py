@@ -17,6 +17,7 @@ import backends  # noqa: E402  (beside the lab script, on sys.path as the script
 from edge_verify import site as site_schema  # noqa: E402  (needs PROJECT/test on sys.path)
 
 DEFAULT_SITE = PROJECT / 'site' / 'lab.yml'
+SUMMARY_DETAIL = 400  # characters of a stage's detail in the cycle summary
 NO_TESTS_SELECTED = 5  # pytest's exit status when the selection leaves nothing
 
 
@@ -128,9 +129,14 @@ def cycle(site_file, state_dir, say=print):
     results.append(_timed('down', lambda: down(state_dir, say), say))
     say('\nstage      result    seconds  detail')
     for name, result, seconds, detail in results:
-        say(f'{name:<10} {result:<8} {seconds:8.1f}  {detail}')
+        say(f'{name:<10} {result:<8} {seconds:8.1f}  {_shorten(detail)}')
     say(f'{"total":<10} {"":<8} {sum(r[2] for r in results):8.1f}')
     return 0 if all(r[1] == 'ok' for r in results) else 1
+
+
+def _shorten(detail, limit=SUMMARY_DETAIL):
+    """The summary keeps to one screen: a long failure was printed in full when its stage ended."""
+    return detail if len(detail) <= limit else detail[:limit - 30] + ' ... (in full above)'
 
 
 def _timed(name, stage, say):

@@ -9,13 +9,13 @@ class TestPki
 
   attr_reader :dir, :root, :root_key, :inter, :inter_key
 
-  def initialize(dir)
+  def initialize(dir, org: 'Org')
     @dir = dir
     @serial = 0
     @root_key = new_key
-    @root = issue('Org Root CA', @root_key, ca: true)
+    @root = issue("#{org} Root CA", @root_key, ca: true)
     @inter_key = new_key
-    @inter = issue('Org Issuing CA', @inter_key, issuer: @root, issuer_key: @root_key, ca: true)
+    @inter = issue("#{org} Issuing CA", @inter_key, issuer: @root, issuer_key: @root_key, ca: true)
   end
 
   def new_key

@@ -56,6 +56,14 @@ describe Ipv6Common::Pki do
     end
   end
 
+  context 'with a complete chain from a foreign CA' do
+    it 'reports untrusted, not a missing intermediate' do
+      other = TestPki.new(@dir, org: 'Foreign')
+      cert = pki.write_certs('foreign.crt', other.leaf(@key), other.inter)
+      expect(codes(cert)).to eq([['untrusted', cert]])
+    end
+  end
+
   context 'without the intermediate' do
     it 'reports chain_incomplete' do
       cert = pki.write_certs('no-inter.crt', leaf)
