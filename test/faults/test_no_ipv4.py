@@ -47,12 +47,14 @@ def test_ipv4_check_sees_an_address_and_a_listener(lab):
 STRAY_LISTENERS = {7997: ('AF_INET', '0.0.0.0', None), 7998: ('AF_INET6', '::', 0), 7999: ('AF_INET6', '::', 1)}
 LISTEN_ALL = '''
 import signal, socket
+held = []
 for port, (family, address, v6only) in {stray!r}.items():
     s = socket.socket(getattr(socket, family))
     if v6only is not None:
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, v6only)
     s.bind((address, port))
     s.listen()
+    held.append(s)
 signal.pause()
 '''
 
