@@ -86,6 +86,10 @@ class Site:
         """The first host (in site order) that has the role, or None."""
         return next((h for h in self.hosts.values() if role in h.roles), None)
 
+    def endpoints_on(self, host_name):
+        """The endpoints served by a host, in site order."""
+        return [e for e in self.endpoints.values() if e.host == host_name]
+
     def names(self):
         """Every DNS name the site publishes: (id, owning key, fqdn, expected addresses)."""
         found = [NameExpectation(h.name, f"hosts.{h.name}", h.fqdn, h.addresses) for h in self.hosts.values()]

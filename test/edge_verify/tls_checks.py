@@ -16,10 +16,6 @@ def _message(host, found, expects, fix):
     return f"{host}: {found}; site expects {expects}; fix {fix}"
 
 
-def endpoints_on(site, host_name):
-    return [e for e in site.endpoints.values() if e.host == host_name]
-
-
 def haproxy_listener_problems(site, host_name, listeners):
     """HAProxy must listen on exactly [each site address of the host]:port, v6only, for each endpoint.
 
@@ -28,7 +24,7 @@ def haproxy_listener_problems(site, host_name, listeners):
     missing one, all at once.
     """
     host = site.hosts[host_name]
-    wanted = {(address, e.port): e for e in endpoints_on(site, host_name) for address in host.addresses}
+    wanted = {(address, e.port): e for e in site.endpoints_on(host_name) for address in host.addresses}
     found = []
     seen = set()
     for listener in listeners:
@@ -54,7 +50,7 @@ def haproxy_listener_problems(site, host_name, listeners):
 
 def _binds_text(site, host_name):
     addresses = site.hosts[host_name].addresses
-    binds = [f"[{a}]:{e.port}" for e in endpoints_on(site, host_name) for a in addresses]
+    binds = [f"[{a}]:{e.port}" for e in site.endpoints_on(host_name) for a in addresses]
     return f"haproxy only on {', '.join(binds) or 'nothing'}"
 
 

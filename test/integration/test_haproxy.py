@@ -59,7 +59,7 @@ def test_haproxy_binds_only_site_v6_addresses(site, site_host, host_listeners):
 
 def test_haproxy_stats_socket_is_root_only(site, site_host, host):
     """The runtime API can disable servers and read traffic: a unix socket only root can open."""
-    if not tls_checks.endpoints_on(site, site_host.name):
+    if not site.endpoints_on(site_host.name):
         return
     socket_file = host.file("/run/haproxy/admin.sock")
     assert socket_file.is_socket, f"{site_host.name}: /run/haproxy/admin.sock is missing; converge the host"
