@@ -5,21 +5,9 @@
 module Ipv6Haproxy
   # Mozilla's "intermediate" server profile: TLS 1.2 and 1.3, forward-secret
   # AEAD suites only. Browsers and OpenStack clients from the last decade
-  # all negotiate one of these.
-  TLS_POLICY = {
-    'min_version' => 'TLSv1.2',
-    'ciphers' => %w(
-      ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-RSA-AES128-GCM-SHA256
-      ECDHE-ECDSA-AES256-GCM-SHA384 ECDHE-RSA-AES256-GCM-SHA384
-      ECDHE-ECDSA-CHACHA20-POLY1305 ECDHE-RSA-CHACHA20-POLY1305
-      DHE-RSA-AES128-GCM-SHA256 DHE-RSA-AES256-GCM-SHA384
-      DHE-RSA-CHACHA20-POLY1305
-    ).join(':'),
-    'ciphersuites' => %w(
-      TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256
-    ).join(':'),
-    'dh_param_bits' => 2048,
-  }.freeze
+  # all negotiate one of these. These are the site's tls defaults, plus the
+  # DHE group size.
+  TLS_POLICY = Ipv6Common::SiteDelivery::TLS_DEFAULTS.merge('dh_param_bits' => 2048).freeze
 
   # Predicates used by the resources' `callbacks`; each message completes
   # Chef's "Option X's value V ..." and says what to write instead.
@@ -62,29 +50,25 @@ module Ipv6Haproxy
     module_function
 
     # endpoints: Hash name => Hash with 'fqdn', 'cert', 'key' (as Site#endpoints_on).
-    def problems(site, endpoints, now: Time.now)
+    # cache: node.run_state, so ipv6_common_tls_bundle reuses the result.
+    def problems(site, endpoints, cache: {})
+      policy = Ipv6Common::SiteDelivery.pki_policy(site)
       endpoints.sort.flat_map do |name, endpoint|
-        found = Ipv6Common::Pki.problems(
-          cert: endpoint['cert'], key: endpoint['key'], ca_bundle: site.ca_bundle,
-          fqdn: endpoint['fqdn'], window_days: site.expiry_window_days, now: now
-        )
-        found.map { |problem| explain(name, endpoint, problem) }
+        found = Ipv6Common::Pki.checked(cache, **args(site, endpoint, policy))
+        found.map { |problem| Ipv6Common::Pki.explain(name, endpoint['key'], problem) }
       end
     end
 
-    def check!(site, endpoints, now: Time.now)
-      found = problems(site, endpoints, now: now)
+    def check!(site, endpoints, cache: {})
+      found = problems(site, endpoints, cache: cache)
       raise Ipv6Common::ConfigError, found unless found.empty?
     end
 
-    # Pki's message names the file, what is wrong and the fix; add the endpoint
-    # and the site key that points at the file.
-    def explain(name, endpoint, problem)
-      role = problem.path == endpoint['key'] ? 'key' : 'cert'
-      Ipv6Common::Problem.new(
-        "endpoints.#{name}.#{role}", problem.code,
-        "endpoint #{name} (endpoints.#{name}.#{role}): #{problem.message}"
-      )
+    # The arguments of Ipv6Common::Pki.problems for an endpoint, the same ones
+    # the recipe gives ipv6_common_tls_bundle.
+    def args(site, endpoint, policy)
+      { cert: endpoint['cert'], key: endpoint['key'], ca_bundle: site.ca_bundle, fqdn: endpoint['fqdn'],
+        window_days: site.expiry_window_days, policy: policy }
     end
   end
 end
