@@ -140,10 +140,10 @@ module Ipv6Common
         @schemer ||= begin
           require 'json_schemer'
           JSONSchemer.schema(SCHEMA, regexp_resolver: 'ecma')
-        rescue LoadError
-          raise ConfigError, Problem.new('.', 'missing_gem', '.: the json_schemer gem is not installed, so the site cannot ' \
-                                                             'be checked against site/schema.json; install it with the ' \
-                                                             "project's bundle (bundle install) or gem install json_schemer")
+                     rescue LoadError
+                       raise ConfigError, Problem.new('.', 'missing_gem', '.: the json_schemer gem is not installed, so the site cannot ' \
+                                                                          'be checked against site/schema.json; install it with the ' \
+                                                                          "project's bundle (bundle install) or gem install json_schemer")
         end
       end
 
@@ -192,7 +192,7 @@ module Ipv6Common
       TYPES = {
         'object' => ->(v) { v.is_a?(Hash) }, 'array' => ->(v) { v.is_a?(Array) }, 'string' => ->(v) { v.is_a?(String) },
         'boolean' => ->(v) { [true, false].include?(v) },
-        'integer' => ->(v) { v.is_a?(Integer) || (v.is_a?(Float) && v.finite? && v == v.floor) },
+        'integer' => ->(v) { v.is_a?(Integer) || (v.is_a?(Float) && v.finite? && v == v.floor) }
       }.freeze
 
       # True when data satisfies the compiled schema: the fast check of a
@@ -274,7 +274,13 @@ module Ipv6Common
       private
 
       def path_of(tokens)
-        tokens.each_with_index.map { |t, i| t.is_a?(Integer) ? "[#{t}]" : (i.zero? ? t : ".#{t}") }.join
+        tokens.each_with_index.map do |t, i|
+          if t.is_a?(Integer)
+            "[#{t}]"
+          else
+            (i.zero? ? t : ".#{t}")
+          end
+        end.join
       end
 
       def add(tokens, code, node = {}, template: nil, **vars)
@@ -300,11 +306,11 @@ module Ipv6Common
       end
 
       def value_at(tokens)
-        tokens.reduce(@data) { |value, t| value[t] }
+        tokens.reduce(@data) { |acc, elem| acc[elem] }
       end
 
       def schema_at(text)
-        pointer(text).reduce(SCHEMA) { |node, t| node.is_a?(Array) ? node[Integer(t)] : node[t] }
+        pointer(text).reduce(SCHEMA) { |acc, elem| acc.is_a?(Array) ? acc[Integer(elem)] : acc[elem] }
       end
 
       def schema_problems

@@ -14,7 +14,7 @@ module Ipv6Common
     # reads a file into the same data, with the same problems.
     module Yaml
       BOOL = /\A(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)\z/.freeze
-      TRUE = %w(yes Yes YES true True TRUE on On ON).freeze
+      TRUTHY = %w(yes Yes YES true True TRUE on On ON).freeze
       NULL = /\A(?:~|null|Null|NULL|)\z/.freeze
       INT = /\A(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)\z/.freeze
       FLOAT = /\A(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|
@@ -104,7 +104,7 @@ module Ipv6Common
       def construct(kind, value)
         case kind
         when 'str' then value
-        when 'bool' then TRUE.include?(value)
+        when 'bool' then TRUTHY.include?(value)
         when 'null' then nil
         when 'int' then int(value)
         when 'float' then float(value)
@@ -140,7 +140,7 @@ module Ipv6Common
       end
 
       def sexagesimal(text)
-        text.split(':').reduce(0) { |sum, digits| (sum * 60) + yield(digits) }
+        text.split(':').reduce(0) { |acc, elem| (acc * 60) + yield(elem) }
       end
 
       # Builds plain Hashes, Arrays and scalars from parser events.
@@ -176,7 +176,7 @@ module Ipv6Common
           return key(frame, value, tag, plain) if frame && frame.value.is_a?(Hash) && frame.key.nil?
 
           value = catch(:refused) { return add(Yaml.scalar(value, tag, plain)) }
-          refuse(value[0], tag: tag)
+          refuse(value.first, tag: tag)
         end
 
         def start_mapping(_anchor, tag, _implicit, _style)

@@ -76,7 +76,7 @@ module Ipv6Common
       halves = value.split('::', -1)
       return if halves.size > 2
 
-      head = groups(halves[0], last: halves.size == 1)
+      head = groups(halves.first, last: halves.size == 1)
       tail = halves.size == 2 ? groups(halves[1], last: true) : []
       return if head.nil? || tail.nil?
 
@@ -87,7 +87,7 @@ module Ipv6Common
             else
               head
             end
-      all.size == 8 ? all.reduce(0) { |acc, g| (acc << 16) | g } : nil
+      all.size == 8 ? all.reduce(0) { |acc, elem| (acc << 16) | elem } : nil
     end
 
     HEXTET = /\A[0-9A-Fa-f]{1,4}\z/.freeze
@@ -202,7 +202,7 @@ module Ipv6Common
     # Fills a template of x-messages: {name} from vars, {{ and }} as braces.
     def render(template, vars)
       template.gsub(/\{\{|\}\}|\{([a-z_]+)\}/) do |m|
-        next m[0] if ['{{', '}}'].include?(m)
+        next m.chr if ['{{', '}}'].include?(m)
 
         vars.fetch(Regexp.last_match(1).to_sym) { raise KeyError, "no #{m} for #{template}" }.to_s
       end

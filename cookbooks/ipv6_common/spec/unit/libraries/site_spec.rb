@@ -172,7 +172,7 @@ describe Ipv6Common::Site do
       'a string preflight' => [->(d) { d['policy'] = { 'preflight' => 'no' } }, 'policy.preflight', 'type'],
       'a listener without a reason' => [->(d) { d['policy'] = { 'allowed_listeners' => [{ 'host' => 'ctl1', 'port' => 22, 'process' => 'sshd' }] } },
                                         'policy.allowed_listeners[0].reason', 'missing'],
-      'a listener on an IPv4 address' => [->(d) {
+      'a listener on an IPv4 address' => [lambda { |d|
         d['policy'] = { 'allowed_listeners' => [{ 'host' => 'ctl1', 'port' => 22, 'process' => 'sshd', 'reason' => 'x', 'address' => '10.0.0.1' }] }
       }, 'policy.allowed_listeners[0].address', 'ipv4'],
       'TLS 1.1' => [->(d) { d['tls'] = { 'min_version' => 'TLSv1.1' } }, 'tls.min_version', 'bad_choice'],
@@ -254,8 +254,8 @@ describe Ipv6Common::Site do
     it { expect(problems_in(File.read(lab_file))).to eq([]) }
 
     {
-      'a YAML syntax error' => ["name: [unclosed\n", /is not valid YAML at line 1, column 7 \(did not find expected ',' or '\]'/],
-      'a key indented under a scalar' => ["name: solo\n dns: 1\n", /at line 2, column 5 \(mapping values are not allowed/],
+      'a YAML syntax error' => ["name: [unclosed\n", /cannot be read as YAML: at line 1, column 7, did not find expected ',' or '\]'/],
+      'a key indented under a scalar' => ["name: solo\n dns: 1\n", /at line 2, column 5, mapping values are not allowed/],
       'a list' => ["- a list\n", /holds a list, not a mapping/],
       'an empty file' => ['', /holds nothing; write the site as a YAML mapping/],
       'a null document' => ["~\n", /holds nothing, not a mapping/],
