@@ -15,6 +15,11 @@ module Ipv6Common
   # every problem is reported at once, in file order. edge_verify.site
   # (Python) produces the same normalised site and the same messages.
   class Site
+    # Name patterns of site/schema.json, for resource properties.
+    NAME = Validate::NAME
+    DNS_NAME = Validate::DNS_NAME
+    ENV_NAME = Validate::ENV_NAME
+
     attr_reader :name, :zone, :ttl, :dns_server, :ca_bundle, :expiry_window_days,
                 :hosts, :endpoints, :services, :policy, :tls, :pki_policy, :packages, :data
 
