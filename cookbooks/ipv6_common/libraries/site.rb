@@ -24,16 +24,21 @@ module Ipv6Common
                 :hosts, :endpoints, :services, :policy, :tls, :pki_policy, :packages, :data
 
     def self.load_file(path)
-      from_hash(read(path))
+      from_plain(read(path))
     end
 
     def self.from_hash(hash)
-      data = plain(hash)
-      found = problems(data)
+      from_plain(plain(hash))
+    end
+
+    # data: plain Hashes, Arrays and scalars with String keys.
+    def self.from_plain(data)
+      found = Checker.new(data).problems
       raise ConfigError, found unless found.empty?
 
       new(Checker.normalise(data))
     end
+    private_class_method :from_plain
 
     # The site chef-client received as JSON attributes, node['ipv6_edge']['site'].
     def self.from_node(node)
@@ -187,6 +192,7 @@ module Ipv6Common
       end
 
       COMPILED = compile(SCHEMA.reject { |k, _| k == '$defs' })
+      NONE = [].freeze
       RULES = SCHEMA.fetch('x-rules').keys.to_h { |name| [name, :"rule_#{name}"] }.freeze
 
       def self.child(node, key)
@@ -355,10 +361,13 @@ module Ipv6Common
       # Runs the rules of each node in document order; a rule does not judge
       # a value the schema already found at fault.
       def walk(node, value, tokens)
-        node['x-rule'].each do |rule|
-          break if !@marked.empty? && @marked[path_of(tokens)]
+        rules = node['x-rule']
+        unless rules.empty?
+          rules.each do |rule|
+            break if !@marked.empty? && @marked[path_of(tokens)]
 
-          send(RULES.fetch(rule), value, tokens, node)
+            send(RULES.fetch(rule), value, tokens, node)
+          end
         end
         return unless node['x-deep']
 
@@ -382,16 +391,16 @@ module Ipv6Common
       def rule_address(value, tokens, node)
         return unless value.is_a?(String)
 
-        code = Validate.address_class(value, allow: node['x-allow'] || [])
+        code = Validate.address_class(value, allow: node['x-allow'] || NONE)
         add(tokens, code, value: value, quoted: Validate.quoted(value), bare: value.delete('[]')) if code
       end
 
       def rule_duplicate_address(value, tokens, _node)
         canonical = Validate.canonical_address(value)
         if (first = @addresses[canonical])
-          add(tokens, 'duplicate_address', canonical: canonical, first: first)
+          add(tokens, 'duplicate_address', canonical: canonical, first: path_of(first))
         else
-          @addresses[canonical] = path_of(tokens)
+          @addresses[canonical] = tokens.dup
         end
       end
 

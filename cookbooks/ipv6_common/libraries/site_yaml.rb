@@ -21,6 +21,8 @@ module Ipv6Common
                  [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|
                  [-+]?[0-9][0-9_]*[eE][-+]?[0-9]+)\z/x.freeze
       CORE = 'tag:yaml.org,2002:'
+      # The first characters of a plain scalar that may be anything but a string.
+      IMPLICIT_FIRST = 'yYnNtTfFoO-+0123456789.~<'
       # What YAML does not allow in a stream (outside escapes).
       CONTROL = /[^\t\n\r\u0020-\u007e\u0085\u00a0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/.freeze
 
@@ -89,8 +91,9 @@ module Ipv6Common
       # Scalar text to the value YAML 1.1 reads (PyYAML's SafeLoader rules).
       def scalar(value, tag, plain)
         tag = nil if tag == '!'
+        return value if tag.nil? && (!plain || !(value.empty? || IMPLICIT_FIRST.include?(value[0])))
+
         kind = if tag then tag.delete_prefix(CORE)
-               elsif !plain then 'str'
                elsif BOOL.match?(value) then 'bool'
                elsif INT.match?(value) then 'int'
                elsif FLOAT.match?(value) then 'float'

@@ -71,7 +71,15 @@ module Ipv6Common
     # The 128-bit integer of a plain IPv6 literal (no brackets, zone id or
     # prefix; an IPv4 tail allowed), else nil.
     def ipv6_int(value)
-      return unless value.is_a?(String) && IPV6_CHARS.match?(value) && value.include?(':')
+      return unless value.is_a?(String)
+
+      cache = (@ipv6_ints ||= {})
+      cache.clear if cache.size > 100_000
+      cache.fetch(value) { cache[value] = parse_ipv6(value) }
+    end
+
+    def parse_ipv6(value)
+      return unless IPV6_CHARS.match?(value) && value.include?(':')
 
       halves = value.split('::', -1)
       return if halves.size > 2
@@ -126,6 +134,8 @@ module Ipv6Common
              elsif (int = ipv6_int(value)).nil? then 'not_an_address'
              else ADDRESS_CLASSES.find { |_code, net, bits| (int >> (128 - bits)) == (net >> (128 - bits)) }&.first
              end
+      return code if code.nil? || allow.empty?
+
       code unless allow.map(&:to_s).include?(code)
     end
 
