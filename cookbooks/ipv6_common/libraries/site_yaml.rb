@@ -91,7 +91,7 @@ module Ipv6Common
       # Scalar text to the value YAML 1.1 reads (PyYAML's SafeLoader rules).
       def scalar(value, tag, plain)
         tag = nil if tag == '!'
-        return value if tag.nil? && (!plain || !(value.empty? || IMPLICIT_FIRST.include?(value[0])))
+        return value if tag.nil? && (!plain || !(value.empty? || IMPLICIT_FIRST.include?(value[0, 1])))
 
         kind = if tag then tag.delete_prefix(CORE)
                elsif BOOL.match?(value) then 'bool'
