@@ -40,14 +40,10 @@ module Ipv6Common
     end
     private_class_method :from_plain
 
-    # The site chef-client received as JSON attributes, node['ipv6_edge']['site'].
+    # The older name of Site.for_node (libraries/site_delivery.rb): the site
+    # file node['ipv6_edge']['site_file'] names, read once per run.
     def self.from_node(node)
-      data = node['ipv6_edge'] && node['ipv6_edge']['site']
-      return from_hash(data) if data
-
-      raise ConfigError, Problem.new('ipv6_edge.site', 'missing',
-                                     'ipv6_edge.site: no site description in the node attributes; pass it as JSON, ' \
-                                     "e.g. chef-client -j <(bin/site-json site/lab.yml) -N #{node.name}")
+      for_node(node)
     end
 
     def self.problems(hash)
