@@ -94,11 +94,13 @@ def verify(state_dir, pytest_args=(), say=print):
 
 def _pytest_in(lab, client, args, say):
     """(exit status, test counts, where the log and JUnit report are) of the suite run in client."""
-    junit = lab.state_dir / f'junit-{client}.xml'
+    junit, report = lab.state_dir / f'junit-{client}.xml', lab.state_dir / f'report-{client}.json'
     junit.unlink(missing_ok=True)
+    report.unlink(missing_ok=True)
     package = verifier.ensure(lab.state_dir / 'verifier')
     argv = lab.argv_in(client, ['/usr/bin/python3', '-m', 'pytest', '--pyargs', verifier.SUITES, '-p',
-                                'no:cacheprovider', f'--site={lab.site_file}', f'--junitxml={junit}', *args])
+                                'no:cacheprovider', f'--site={lab.site_file}', f'--junitxml={junit}',
+                                '--report', 'json', str(report), *args])
     log = lab.path('logs', f'verify-{client}.log')
     with log.open('w') as out:
         process = subprocess.Popen(argv, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -106,7 +108,7 @@ def _pytest_in(lab, client, args, say):
         for line in process.stdout:
             out.write(line)
             say(f'  [{client}] {line.rstrip()}')
-    return process.wait(), junit_counts(junit), f'{log} and {junit}'
+    return process.wait(), junit_counts(junit), f'{log}, {junit} and {report}'
 
 
 def junit_counts(junit):

@@ -33,7 +33,8 @@ def main(argv=None):
         return check_site(argv[1])
     if argv[:1] in (["-h"], ["--help"]) and len(argv) == 1:
         print(__doc__)
-    return pytest.main(["--pyargs", SUITES, *argv])
+    # `python -m edge_verify` imports the package before pytest could mark the plugin for rewriting.
+    return pytest.main(["-W", "ignore::pytest.PytestAssertRewriteWarning", "--pyargs", SUITES, *argv])
 
 
 if __name__ == "__main__":
