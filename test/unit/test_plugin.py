@@ -72,3 +72,24 @@ def test_unknown_report_format_is_a_usage_error(pytester):
     result = pytester.runpytest("--report", "xml", "r.xml")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--report xml: the formats are json*"])
+
+
+def test_xdist_workers_report_to_junit_json_and_the_summary_by_host(pytester):
+    """With -n 2 the problems and results of every worker reach the controller's summary and reports."""
+    pytester.makepyfile(test_hosts='''
+        import pytest
+        from edge_verify.problem import Problem
+
+        @pytest.mark.parametrize("name", ["ctl1", "cmp1", "ops1", "dns1"])
+        def test_host(check, name):
+            check([Problem(name, "dual_stack", "x on *:1", "v6only", "the host", "ss")] if name == "cmp1" else [],
+                  host=name)
+    ''')
+    result = pytester.runpytest_subprocess(f"--site={LAB_SITE}", "-n", "2", "--junitxml=j.xml",
+                                           "--report", "json", "r.json", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*edge-verify: results by host*", "cmp1 * 0 passed    1 failed*dual_stack x1",
+                                 "ctl1 * 1 passed*", "dns1 * 1 passed*", "ops1 * 1 passed*"])
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    report = json.loads((pytester.path / "r.json").read_text())
+    assert sorted(t["host"] for t in report["tests"]) == ["cmp1", "ctl1", "dns1", "ops1"]
+    assert "testcase" in (pytester.path / "j.xml").read_text()
