@@ -2,19 +2,17 @@
 import os
 import shutil
 import subprocess
-import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import yaml
 
-from . import chef, credentials, dns, netns, pki, sshd
-from .lab import PROJECT, Lab, LabError, resolve_site, stop_pids
+import backends  # beside the lab script (test/lab)
 
-sys.path.insert(0, str(PROJECT / 'test'))
-import backends  # noqa: E402  (beside the lab script, on sys.path as the script's directory)
-from edge_verify import site as site_schema  # noqa: E402  (needs PROJECT/test on sys.path)
+from . import chef, credentials, dns, netns, pki, sshd, verifier
+from .lab import PROJECT, Lab, LabError, resolve_site, stop_pids
 
 DEFAULT_SITE = PROJECT / 'site' / 'lab.yml'
 SUMMARY_DETAIL = 400  # characters of a stage's detail in the cycle summary
@@ -22,14 +20,17 @@ NO_TESTS_SELECTED = 5  # pytest's exit status when the selection leaves nothing
 
 
 def up(site_file, state_dir, say=print):
-    """Clean any earlier lab, then build hosts, PKI, secrets, sshd, DNS and backends from the site."""
-    try:
-        site_schema.load(site_file)
-    except site_schema.SiteError as error:
-        raise LabError(f'{site_file} breaks site/SCHEMA.md:\n{error}') from None
-    down(state_dir, say=lambda message: None)
-    site = resolve_site(yaml.safe_load(Path(site_file).read_text()), state_dir)
-    Path(state_dir).mkdir(mode=0o700, parents=True)
+    """Install the verifier and check the site with it, clean any earlier lab, then build hosts, PKI,
+    secrets, sshd, DNS and backends from the site."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix='v6lab-verifier-') as staged:
+        package = verifier.install(Path(staged) / 'verifier')
+        verifier.check_site(package, site_file)
+        down(state_dir, say=lambda message: None)
+        site = resolve_site(yaml.safe_load(Path(site_file).read_text()), state_dir)
+        Path(state_dir).mkdir(mode=0o700, parents=True)
+        shutil.move(str(package), str(Path(state_dir) / 'verifier'))
+    say(f'  verifier: {time.monotonic() - started:.1f} s')
     lab = Lab(state_dir, site)
     lab.site_file.write_text(yaml.safe_dump(site, sort_keys=False))
     for what, start in (('namespaces', netns.create), ('PKI', pki.create), ('secrets', credentials.create),
@@ -65,7 +66,7 @@ def converge(state_dir, hosts=None, say=print):
 
 
 def verify(state_dir, pytest_args=(), say=print):
-    """Run the integration suite inside the ops host against every host over ssh, then its
+    """Run the verifier's suites inside the ops host against every host over ssh, then its
     client-side checks again from every compute host (TLS and DNS as a compute node sees them).
 
     Every pass runs even when an earlier one failed. With a narrowed selection (extra arguments or
@@ -93,17 +94,48 @@ def verify(state_dir, pytest_args=(), say=print):
 
 def _pytest_in(lab, client, args, say):
     """(exit status, test counts, where the log and JUnit report are) of the suite run in client."""
-    junit = lab.state_dir / f'junit-{client}.xml'
+    junit, report = lab.state_dir / f'junit-{client}.xml', lab.state_dir / f'report-{client}.json'
     junit.unlink(missing_ok=True)
-    argv = lab.argv_in(client, ['/usr/bin/python3', '-m', 'pytest', 'test/integration', '-p', 'no:cacheprovider',
-                                f'--site={lab.site_file}', f'--junitxml={junit}', *args])
+    report.unlink(missing_ok=True)
+    package = verifier.ensure(lab.state_dir / 'verifier')
+    argv = lab.argv_in(client, ['/usr/bin/python3', '-m', 'pytest', '--pyargs', verifier.SUITES, '-p',
+                                'no:cacheprovider', f'--site={lab.site_file}', f'--junitxml={junit}',
+                                '--report', 'json', str(report), *args])
     log = lab.path('logs', f'verify-{client}.log')
     with log.open('w') as out:
-        process = subprocess.Popen(argv, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(argv, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   env=verifier.env(package))
         for line in process.stdout:
             out.write(line)
             say(f'  [{client}] {line.rstrip()}')
-    return process.wait(), junit_counts(junit), f'{log} and {junit}'
+    return process.wait(), junit_counts(junit), f'{log}, {junit} and {report}'
+
+
+def scan(state_dir, endpoints=(), full=False, say=print):
+    """`edge-verify scan` (testssl.sh) from the ops host against the endpoints (default: all of them),
+    with the quick subset of checks unless full; LabError when a finding is MEDIUM or worse."""
+    lab = Lab.open(state_dir)
+    unknown = sorted(set(endpoints) - set(lab.site.get('endpoints', {})))
+    if unknown:
+        raise LabError(f'no endpoint {unknown} in {lab.site_file}')
+    package = verifier.ensure(lab.state_dir / 'verifier')
+    client = lab.hosts_with_role('ops')[0]
+    report = lab.state_dir / 'scan.json'
+    argv = lab.argv_in(client, ['/usr/bin/python3', '-m', 'edge_verify', 'scan', f'--site={lab.site_file}',
+                                *(f'--endpoint={name}' for name in endpoints), *([] if full else ['--subset']),
+                                '--json', str(report)])
+    log = lab.path('logs', 'scan.log')
+    with log.open('w') as out:
+        process = subprocess.Popen(argv, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   env=verifier.env(package))
+        last = ''
+        for line in process.stdout:
+            out.write(line)
+            last = line.strip() or last
+            say(f'  [{client}] {line.rstrip()}')
+    if process.wait() != 0:
+        raise LabError(f'{last}; see {log} and {report}')
+    return last
 
 
 def junit_counts(junit):
@@ -115,11 +147,14 @@ def junit_counts(junit):
     return ', '.join(f'{suite.get(key, "0")} {key}' for key in keys)
 
 
-def cycle(site_file, state_dir, say=print):
-    """up, converge, verify, then down whatever happened; print a summary; return the exit status."""
+def cycle(site_file, state_dir, say=print, scan_endpoints=()):
+    """up, converge, verify (and scan, when endpoints are given), then down whatever happened; print a
+    summary; return the exit status."""
     stages = [('up', lambda: f'{len(up(site_file, state_dir, say).hosts)} hosts'),
               ('converge', lambda: converge(state_dir, say=say)),
               ('verify', lambda: verify(state_dir, say=say))]
+    if scan_endpoints:
+        stages.append(('scan', lambda: scan(state_dir, scan_endpoints, say=say)))
     results = []
     for name, stage in stages:
         if results and not results[-1][1]:

@@ -71,6 +71,30 @@ describe Ipv6Common::Site do
       expect([site.ttl, site.expiry_window_days]).to eq([300, 30])
     end
 
+    it 'applies the policy, TLS, PKI policy and package defaults' do
+      expect(site.policy).to eq('ipv4_loopback' => 'allow', 'allowed_listeners' => [], 'preflight' => true)
+      expect(site.tls).to include('min_version' => 'TLSv1.2', 'hsts' => true, 'hsts_max_age' => 63_072_000,
+                                  'ciphersuites' => 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256')
+      expect(site.tls['ciphers'].split(':')).to include('ECDHE-RSA-AES128-GCM-SHA256')
+      expect(site.pki_policy).to eq('min_rsa_bits' => 2048, 'min_ec_bits' => 256, 'signature_hashes' => %w(sha256 sha384 sha512),
+                                    'max_validity_days' => 398, 'require_server_auth' => true)
+      expect(site.packages).to eq({})
+    end
+
+    it 'keeps the values a site sets next to the defaults' do
+      data = good
+      data['policy'] = { 'ipv4_loopback' => 'forbid',
+                         'allowed_listeners' => [{ 'host' => 'ctl1', 'port' => 22, 'process' => 'sshd', 'reason' => 'jump host' }] }
+      data['tls'] = { 'min_version' => 'TLSv1.3', 'hsts' => false }
+      data['pki']['policy'] = { 'min_rsa_bits' => 3072 }
+      data['packages'] = { 'haproxy' => '2.6.12-1+deb12u1' }
+      site = described_class.from_hash(data)
+      expect([site.policy['ipv4_loopback'], site.policy['preflight'], site.policy['allowed_listeners'].size]).to eq(['forbid', true, 1])
+      expect([site.tls['min_version'], site.tls['hsts'], site.tls['hsts_max_age']]).to eq(['TLSv1.3', false, 63_072_000])
+      expect([site.pki_policy['min_rsa_bits'], site.pki_policy['min_ec_bits']]).to eq([3072, 256])
+      expect(site.packages).to eq('haproxy' => '2.6.12-1+deb12u1')
+    end
+
     it 'names an unknown host key' do
       expect { site.host('ctl9') }.to raise_error(Ipv6Common::ConfigError, /\Ahosts\.ctl9: no host ctl9/) { |e|
         expect(e.problems.first.code).to eq('unknown_host')
@@ -144,6 +168,18 @@ describe Ipv6Common::Site do
       'a link-local address' => [->(d) { d['hosts']['ctl1']['addresses'] = ['fe80::11'] }, 'hosts.ctl1.addresses[0]', 'link_local'],
       'a multicast address' => [->(d) { d['hosts']['ctl1']['addresses'] = ['ff02::1'] }, 'hosts.ctl1.addresses[0]', 'multicast'],
       'a bracketed address' => [->(d) { d['hosts']['ctl1']['addresses'] = ['[2001:db8:10::11]'] }, 'hosts.ctl1.addresses[0]', 'bracketed'],
+      'an unknown ipv4_loopback policy' => [->(d) { d['policy'] = { 'ipv4_loopback' => 'deny' } }, 'policy.ipv4_loopback', 'bad_choice'],
+      'a string preflight' => [->(d) { d['policy'] = { 'preflight' => 'no' } }, 'policy.preflight', 'type'],
+      'a listener without a reason' => [->(d) { d['policy'] = { 'allowed_listeners' => [{ 'host' => 'ctl1', 'port' => 22, 'process' => 'sshd' }] } },
+                                        'policy.allowed_listeners[0].reason', 'missing'],
+      'a listener on an IPv4 address' => [->(d) {
+        d['policy'] = { 'allowed_listeners' => [{ 'host' => 'ctl1', 'port' => 22, 'process' => 'sshd', 'reason' => 'x', 'address' => '10.0.0.1' }] }
+      }, 'policy.allowed_listeners[0].address', 'ipv4'],
+      'TLS 1.1' => [->(d) { d['tls'] = { 'min_version' => 'TLSv1.1' } }, 'tls.min_version', 'bad_choice'],
+      'an HSTS max-age of 0' => [->(d) { d['tls'] = { 'hsts_max_age' => 0 } }, 'tls.hsts_max_age', 'out_of_range'],
+      'a 512-bit RSA minimum' => [->(d) { d['pki']['policy'] = { 'min_rsa_bits' => 512 } }, 'pki.policy.min_rsa_bits', 'out_of_range'],
+      'an unknown signature hash' => [->(d) { d['pki']['policy'] = { 'signature_hashes' => ['md5'] } }, 'pki.policy.signature_hashes[0]', 'bad_choice'],
+      'a package version read as a number' => [->(d) { d['packages'] = { 'haproxy' => 2.6 } }, 'packages.haproxy', 'type'],
       'an address with a prefix' => [->(d) { d['hosts']['ctl1']['addresses'] = ['2001:db8:10::11/64'] }, 'hosts.ctl1.addresses[0]', 'not_an_address'],
     }.each do |input, (change, path, code)|
       context "with #{input}" do
@@ -201,21 +237,88 @@ describe Ipv6Common::Site do
   end
 
   describe 'files' do
-    def problems_of(text)
+    let(:head) { "name: solo\ndns: {zone: solo.example.net, server: box1}\npki: {ca_bundle: /ca.pem}\n" }
+
+    def problems_in(text, name: 'site.yml', binary: false)
       Dir.mktmpdir do |dir|
-        path = File.join(dir, 'site.yml')
-        File.write(path, text)
-        described_class.file_problems(path).map { |p| [p.path, p.code] }
+        path = File.join(dir, name)
+        binary ? File.binwrite(path, text) : File.write(path, text)
+        described_class.file_problems(path).map { |p| [p.path, p.code, p.message.sub(dir, 'DIR')] }
       end
     end
 
-    it { expect(problems_of("name: [unclosed\n")).to eq([['.', 'not_yaml']]) }
-    it { expect(problems_of("- a list\n")).to eq([['.', 'not_yaml']]) }
-    it { expect(problems_of('')).to eq([['.', 'not_yaml']]) }
-    it { expect(problems_of(File.read(lab_file))).to eq([]) }
+    def host_line(addresses)
+      "hosts:\n  box1: {fqdn: box1.solo.example.net, roles: [dns], addresses: #{addresses}}\n"
+    end
+
+    it { expect(problems_in(File.read(lab_file))).to eq([]) }
+
+    {
+      'a YAML syntax error' => ["name: [unclosed\n", /is not valid YAML at line 1, column 7 \(did not find expected ',' or '\]'/],
+      'a key indented under a scalar' => ["name: solo\n dns: 1\n", /at line 2, column 5 \(mapping values are not allowed/],
+      'a list' => ["- a list\n", /holds a list, not a mapping/],
+      'an empty file' => ['', /holds nothing; write the site as a YAML mapping/],
+      'a null document' => ["~\n", /holds nothing, not a mapping/],
+      'a second document' => ["name: solo\n---\nname: other\n", /second YAML document at line 2, column 1/],
+      'an alias' => ["a: &x 1\nb: *x\n", /uses a YAML alias at line 2, column 4/],
+      'a merge key' => ["a:\n  <<: {b: 1}\n", /uses a YAML merge key/],
+      'a tag' => ["a: !!binary aGk=\n", /uses the YAML tag tag:yaml.org,2002:binary/],
+      'a control character' => ["name: a\u0001b\n", /control character U\+0001 at line 1, column 8/],
+    }.each do |input, (text, message)|
+      it "reports #{input} as one not_yaml problem with its place" do
+        found = problems_in(text)
+        expect(found.map { |p| p[0..1] }).to eq([['.', 'not_yaml']])
+        expect(found[0][2]).to match(message)
+      end
+    end
+
+    it 'reports a duplicated key with both lines' do
+      text = "#{head}#{host_line("['2001:db8:20::1']")}  box1: {fqdn: b.solo.example.net, roles: [dns], addresses: ['2001:db8:20::2']}\n"
+      expect(problems_in(text)).to eq([['hosts.box1', 'duplicate_key',
+                                        'hosts.box1: the key box1 is written twice (line 6, column 3; first at line 5); ' \
+                                        'keep one of them, YAML would silently keep only the second']])
+    end
+
+    it 'reports non-UTF-8 text as unreadable, with the offset' do
+      expect(problems_in("name: caf\xE9\n".b, binary: true))
+        .to eq([['.', 'unreadable', '.: DIR/site.yml is not UTF-8 text (invalid byte at offset 9); save it as UTF-8']])
+    end
+
+    it 'reports a missing file and a directory as unreadable' do
+      expect(described_class.file_problems('/nonexistent/site.yml').map(&:message))
+        .to eq(['.: /nonexistent/site.yml does not exist; check the path, or create the site file (see site/SCHEMA.md)'])
+      Dir.mktmpdir do |dir|
+        expect(described_class.file_problems(dir).map(&:code)).to eq(['unreadable'])
+        expect(described_class.file_problems(dir).first.message).to include('is a directory')
+      end
+    end
 
     it 'raises ConfigError from load_file for a missing file' do
       expect { described_class.load_file('/nonexistent/site.yml') }.to raise_error(Ipv6Common::ConfigError, %r{/nonexistent/site\.yml})
+    end
+
+    %w(2001 1e3 20:13 0x20).each do |number|
+      it "asks to quote an address YAML reads as a number (#{number})" do
+        found = problems_in(head + host_line("[#{number}]"))
+        expect(found.map { |p| p[0..1] }).to eq([['hosts.box1.addresses[0]', 'type']])
+        expect(found[0][2]).to include('quote it')
+      end
+    end
+
+    it 'refuses an alias bomb at once' do
+      levels = ('a'..'i').to_a
+      text = "a: &a [#{(['lol'] * 9).join(', ')}]\n" +
+             levels.each_cons(2).map { |prev, name| "#{name}: &#{name} [#{(["*#{prev}"] * 9).join(', ')}]\n" }.join
+      started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+      found = problems_in(text)
+      expect(Process.clock_gettime(Process::CLOCK_MONOTONIC) - started).to be < 0.5
+      expect(found.map { |p| p[1] }).to eq(['not_yaml'])
+      expect(found[0][2]).to include('uses a YAML alias at line 2, column 8')
+    end
+
+    it 'reads booleans, nulls and dates as PyYAML does (dates stay strings)' do
+      expect(Ipv6Common::Site::Yaml.load("a: [yes, Off, ~, '', 012, 0x1f, 1_000, 1.5, 2024-01-01, .inf]\n", 'x'))
+        .to eq('a' => [true, false, nil, '', 10, 31, 1000, 1.5, '2024-01-01', Float::INFINITY])
     end
   end
 
