@@ -1,0 +1,42 @@
+#
+# Cookbook:: ipv6_rabbitmq
+# Recipe:: default
+#
+# Site in, IPv6-only broker out. The preflight of ipv6_common runs first: a
+# host name that resolves to IPv4 stops the run before the broker is
+# installed, configured or restarted.
+
+include_recipe 'ipv6_common::default'
+
+site = Ipv6Common::Site.from_node(node)
+broker = Ipv6Rabbitmq::SiteBroker.new(site, node.name)
+
+package 'rabbitmq-server'
+
+ipv6_rabbitmq_broker broker.node_name do
+  addresses broker.addresses
+  port broker.port
+  cluster_peers broker.cluster_peers
+  cookie broker.cookie
+end
+
+broker.vhosts.each do |vhost|
+  ipv6_rabbitmq_vhost vhost
+end
+
+broker.users.each do |name, password|
+  ipv6_rabbitmq_user name do
+    password password
+  end
+
+  broker.vhosts.each do |vhost|
+    ipv6_rabbitmq_permissions "#{name} on #{vhost}" do
+      user name
+      vhost vhost
+    end
+  end
+end
+
+ipv6_rabbitmq_user 'guest' do
+  action :delete
+end
