@@ -1,14 +1,11 @@
 """A real lab for the fault tests: one per module, in its own state directory, always torn down."""
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'lab'))
-from lab_cli import lab_command  # noqa: E402  (beside this file)
-from v6lab import netns  # noqa: E402  (needs test/lab on sys.path)
-from v6lab.lab import Lab  # noqa: E402
+from lab_cli import lab_command
+from v6lab import netns
+from v6lab.lab import Lab
 
 
 def fresh_state_dir():

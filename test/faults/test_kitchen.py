@@ -38,8 +38,8 @@ _KitchenDump.add_multi_constructor('!ruby/', lambda loader, suffix, node: None)
 
 def test_kitchen_yml_docker_suite_converges_its_site_host():
     """The Docker suite for a role must converge that role's host: its IPv6 address and name from the
-    site, on an IPv6 network, with the site as attributes, and verified through docker://."""
-    site = yaml.safe_load((PROJECT / 'site' / 'lab.yml').read_text())
+    site, on an IPv6 network, reading the site from the file uploaded with it (never from attributes), and
+    verified through docker://."""
     status, output = kitchen('diagnose', 'controller')
     assert status == 0, output
     instance = yaml.load(output[output.index('---'):], Loader=_KitchenDump)['instances']['controller-debian-12']
@@ -50,7 +50,8 @@ def test_kitchen_yml_docker_suite_converges_its_site_host():
     assert instance['provisioner']['client_rb']['node_name'] == 'ctl1'
     assert instance['provisioner']['policyfile_path'] == 'Policyfile.rb'
     assert instance['provisioner']['enforce_idempotency'] is True
-    assert instance['provisioner']['attributes']['ipv6_edge']['site'] == site
+    assert instance['provisioner']['attributes'] == {'ipv6_edge': {'site_file': '/tmp/kitchen/data/lab.yml'}}
+    assert instance['provisioner']['data_path'] == str(PROJECT / 'site')
     assert '--hosts=docker://$KITCHEN_CONTAINER_ID' in instance['verifier']['command']
 
 

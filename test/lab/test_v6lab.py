@@ -1,16 +1,13 @@
 """The lab's pure parts, without a lab: zone, site rewriting, secret references, certificate options."""
 import datetime
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from v6lab import credentials, dns, pki  # noqa: E402  (beside this file)
-from v6lab.lab import PROJECT, Lab, resolve_site  # noqa: E402
+from v6lab import credentials, dns, pki
+from v6lab.lab import PROJECT, Lab, resolve_site
 
 SITE = yaml.safe_load((PROJECT / 'site' / 'lab.yml').read_text())
 

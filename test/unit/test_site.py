@@ -173,3 +173,25 @@ def test_load_option_resolves_against_root_and_cites_relative_path(tmp_path):
         "name: solo\ndns: {zone: solo.example.net, server: box1}\npki: {ca_bundle: /ca.pem}\n"
         "hosts: {box1: {fqdn: box1.solo.example.net, roles: [dns], addresses: ['2001:db8:20::1']}}\n")
     assert site_mod.load_option("site/x.yml", str(tmp_path)).source == "site/x.yml"
+
+
+def test_policy_tls_pki_policy_and_packages_defaults():
+    site = site_mod._build(MINIMAL, "inline")
+    assert site.policy == {"ipv4_loopback": "allow", "allowed_listeners": [], "preflight": True}
+    assert site.tls["min_version"] == "TLSv1.2" and site.tls["hsts"] is True
+    assert site.tls["hsts_max_age"] == 63072000
+    assert site.pki_policy == {"min_rsa_bits": 2048, "min_ec_bits": 256,
+                               "signature_hashes": ["sha256", "sha384", "sha512"],
+                               "max_validity_days": 398, "require_server_auth": True}
+    assert site.packages == {}
+
+
+@pytest.mark.parametrize("edit,expected", [
+    (lambda d: d.update(policy={"ipv4_loopback": "deny"}), [("policy.ipv4_loopback", "bad_choice")]),
+    (lambda d: d.update(tls={"min_version": "TLSv1.1"}), [("tls.min_version", "bad_choice")]),
+    (lambda d: d.update(tls={"hsts_max_age": 0}), [("tls.hsts_max_age", "out_of_range")]),
+    (lambda d: d["pki"].update(policy={"min_rsa_bits": 512}), [("pki.policy.min_rsa_bits", "out_of_range")]),
+    (lambda d: d.update(packages={"haproxy": 2.6}), [("packages.haproxy", "type")]),
+])
+def test_new_sections_are_checked(edit, expected):
+    assert found(changed(edit)) == expected

@@ -24,9 +24,29 @@ module Ipv6Common
       'memcached' => { 'port' => 11_211 },
       'cinder' => { 'target_port' => 3260 },
     }.freeze
+    POLICY_DEFAULTS = { 'ipv4_loopback' => 'allow', 'allowed_listeners' => [], 'preflight' => true }.freeze
+    TLS_DEFAULTS = {
+      'min_version' => 'TLSv1.2',
+      'ciphers' => %w(
+        ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-RSA-AES128-GCM-SHA256
+        ECDHE-ECDSA-AES256-GCM-SHA384 ECDHE-RSA-AES256-GCM-SHA384
+        ECDHE-ECDSA-CHACHA20-POLY1305 ECDHE-RSA-CHACHA20-POLY1305
+        DHE-RSA-AES128-GCM-SHA256 DHE-RSA-AES256-GCM-SHA384
+        DHE-RSA-CHACHA20-POLY1305
+      ).join(':'),
+      'ciphersuites' => 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256',
+      'hsts' => true,
+      'hsts_max_age' => 63_072_000,
+    }.freeze
+    PKI_POLICY_DEFAULTS = { 'min_rsa_bits' => 2048, 'min_ec_bits' => 256, 'signature_hashes' => %w(sha256 sha384 sha512),
+                            'max_validity_days' => 398, 'require_server_auth' => true }.freeze
+    TLS_VERSIONS = %w(TLSv1.2 TLSv1.3).freeze
+    HASHES = %w(sha1 sha224 sha256 sha384 sha512).freeze
+    PACKAGE = /\A[a-z0-9][a-z0-9+.-]+\z/.freeze
+    VERSION = /\A[A-Za-z0-9.+~:-]+\z/.freeze
 
     attr_reader :name, :zone, :ttl, :dns_server, :ca_bundle, :expiry_window_days,
-                :hosts, :endpoints, :services
+                :hosts, :endpoints, :services, :policy, :tls, :pki_policy, :packages
 
     def self.load_file(path)
       from_hash(read(path))
@@ -115,6 +135,10 @@ module Ipv6Common
       @services = (data['services'] || {}).to_h do |name, s|
         [name, SERVICE_DEFAULTS.fetch(name).merge(s.compact)]
       end
+      @policy = POLICY_DEFAULTS.merge(data['policy'] || {})
+      @tls = TLS_DEFAULTS.merge(data['tls'] || {})
+      @pki_policy = PKI_POLICY_DEFAULTS.merge(data['pki']['policy'] || {})
+      @packages = data['packages'] || {}
     end
 
     def host(name)
@@ -172,9 +196,19 @@ module Ipv6Common
       end
 
       TOP = { 'name' => [true, :site_name], 'dns' => [true, :dns], 'pki' => [true, :pki],
-              'hosts' => [true, :hosts], 'endpoints' => [false, :endpoints], 'services' => [false, :services] }.freeze
+              'hosts' => [true, :hosts], 'endpoints' => [false, :endpoints], 'services' => [false, :services],
+              'policy' => [false, :policy], 'tls' => [false, :tls], 'packages' => [false, :packages] }.freeze
       DNS = { 'zone' => [true, :zone], 'server' => [true, :dns_server], 'ttl' => [false, :ttl] }.freeze
-      PKI = { 'ca_bundle' => [true, :absolute], 'expiry_window_days' => [false, :window] }.freeze
+      PKI = { 'ca_bundle' => [true, :absolute], 'expiry_window_days' => [false, :window], 'policy' => [false, :pki_policy] }.freeze
+      POLICY = { 'ipv4_loopback' => [false, :ipv4_loopback], 'allowed_listeners' => [false, :allowed_listeners],
+                 'preflight' => [false, :boolean] }.freeze
+      LISTENER = { 'host' => [true, :host_ref], 'port' => [true, :port], 'process' => [true, :word],
+                   'reason' => [true, :word], 'address' => [false, :listener_address] }.freeze
+      TLS = { 'min_version' => [false, :tls_version], 'ciphers' => [false, :word], 'ciphersuites' => [false, :word],
+              'hsts' => [false, :boolean], 'hsts_max_age' => [false, :hsts_max_age] }.freeze
+      PKI_POLICY = { 'min_rsa_bits' => [false, :rsa_bits], 'min_ec_bits' => [false, :ec_bits],
+                     'signature_hashes' => [false, :hashes], 'max_validity_days' => [false, :validity],
+                     'require_server_auth' => [false, :boolean] }.freeze
       HOST = { 'fqdn' => [true, :fqdn], 'roles' => [true, :roles], 'addresses' => [true, :host_addresses] }.freeze
       ENDPOINT = { 'host' => [true, :host_ref], 'fqdn' => [true, :fqdn], 'port' => [true, :endpoint_port],
                    'backend_port' => [true, :port], 'cert' => [true, :absolute], 'key' => [true, :absolute] }.freeze
@@ -404,6 +438,79 @@ module Ipv6Common
           next fields(sub, entry, USER) if entry.is_a?(Hash)
 
           add(sub, 'type', "#{sub}: found a value that is not a mapping; write {password: {file: /path}}")
+        end
+      end
+
+      def policy(path, value)
+        fields(path, value, POLICY) if mapping(path, value)
+      end
+
+      def ipv4_loopback(path, value)
+        choice(path, value, %w(allow forbid), 'ipv4_loopback policy')
+      end
+
+      def allowed_listeners(path, value)
+        return type(path, value, 'a list') unless value.is_a?(Array)
+
+        value.each_with_index { |entry, i| fields("#{path}[#{i}]", entry, LISTENER) if mapping("#{path}[#{i}]", entry) }
+      end
+
+      def listener_address(path, value)
+        problem = Address.problem(value, path: path, allow: %i(unspecified loopback link_local))
+        @problems << problem if problem
+      end
+
+      def boolean(path, value)
+        type(path, value, 'true or false') unless [true, false].include?(value)
+      end
+
+      def word(path, value)
+        return unless string(path, value)
+
+        add(path, 'empty', "#{path}: the string is empty; give a value") if value.strip.empty?
+      end
+
+      def tls(path, value)
+        fields(path, value, TLS) if mapping(path, value)
+      end
+
+      def tls_version(path, value)
+        choice(path, value, TLS_VERSIONS, 'TLS version')
+      end
+
+      def hsts_max_age(path, value)
+        integer(path, value, 1..2_147_483_647)
+      end
+
+      def pki_policy(path, value)
+        fields(path, value, PKI_POLICY) if mapping(path, value)
+      end
+
+      def rsa_bits(path, value)
+        integer(path, value, 1024..16_384)
+      end
+
+      def ec_bits(path, value)
+        integer(path, value, 160..571)
+      end
+
+      def validity(path, value)
+        integer(path, value, 1..36_500)
+      end
+
+      def hashes(path, value)
+        list(path, value)&.each_with_index { |h, i| choice("#{path}[#{i}]", h, HASHES, 'signature hash') }
+      end
+
+      def packages(path, value)
+        return unless mapping(path, value)
+
+        value.each do |name, version|
+          sub = join(path, name)
+          add(sub, 'bad_name', "#{sub}: #{name.inspect} is not a Debian package name; use lower-case letters, digits and +.-") unless PACKAGE.match?(name.to_s)
+          next unless string(sub, version)
+
+          add(sub, 'bad_name', "#{sub}: #{version.inspect} is not a package version; write the version as apt shows it") unless VERSION.match?(version)
         end
       end
 

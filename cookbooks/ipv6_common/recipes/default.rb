@@ -4,7 +4,7 @@
 #
 # Checks this host against the site before any IPv6-only service is deployed.
 
-site = Ipv6Common::Site.from_node(node)
+site = Ipv6Common::Site.for_node(node)
 host = site.host(node.name)
 
 ipv6_common_preflight node.name do

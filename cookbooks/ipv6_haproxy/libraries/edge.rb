@@ -5,21 +5,9 @@
 module Ipv6Haproxy
   # Mozilla's "intermediate" server profile: TLS 1.2 and 1.3, forward-secret
   # AEAD suites only. Browsers and OpenStack clients from the last decade
-  # all negotiate one of these.
-  TLS_POLICY = {
-    'min_version' => 'TLSv1.2',
-    'ciphers' => %w(
-      ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-RSA-AES128-GCM-SHA256
-      ECDHE-ECDSA-AES256-GCM-SHA384 ECDHE-RSA-AES256-GCM-SHA384
-      ECDHE-ECDSA-CHACHA20-POLY1305 ECDHE-RSA-CHACHA20-POLY1305
-      DHE-RSA-AES128-GCM-SHA256 DHE-RSA-AES256-GCM-SHA384
-      DHE-RSA-CHACHA20-POLY1305
-    ).join(':'),
-    'ciphersuites' => %w(
-      TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256
-    ).join(':'),
-    'dh_param_bits' => 2048,
-  }.freeze
+  # all negotiate one of these. These are the site's tls defaults, plus the
+  # DHE group size.
+  TLS_POLICY = Ipv6Common::SiteDelivery::TLS_DEFAULTS.merge('dh_param_bits' => 2048).freeze
 
   # Predicates used by the resources' `callbacks`; each message completes
   # Chef's "Option X's value V ..." and says what to write instead.

@@ -5,9 +5,10 @@
 # Site in, TLS edge out: every site endpoint of this node gets a frontend on
 # the node's site IPv6 addresses and a backend on [::1].
 
-site = Ipv6Common::Site.from_node(node)
+site = Ipv6Common::Site.for_node(node)
 endpoints = site.endpoints_on(node.name)
 addresses = site.addresses(node.name).map(&:to_s)
+tls = Ipv6Common::SiteDelivery.tls(site)
 
 # Refuse the run before any resource exists when a certificate is unfit:
 # HAProxy keeps serving the last good configuration.
@@ -15,16 +16,29 @@ Ipv6Haproxy::CertCheck.check!(site, endpoints)
 
 pem_dir = '/etc/haproxy/certs'
 
-# The certificate bundles below notify this service; ipv6_haproxy_config
-# starts it at the end of the run, once the configuration is written.
+package 'haproxy' do
+  version Ipv6Common::SiteDelivery.package_version(site, 'haproxy')
+end
+
+# Chef picks the service provider from the host: systemd where PID 1 is
+# systemd, Debian's init script (/etc/init.d/haproxy) where it is not. The
+# package enables the service; the certificate bundles below notify it, and
+# ipv6_haproxy_config starts it at the end of the run, once the configuration
+# is written.
 service 'haproxy' do
-  supports status: true, reload: true
-  action :nothing
+  supports status: true, reload: true, restart: true
+  action :enable
 end
 
 # Declared before the bundles: it queues the file write and the start of
 # HAProxy for the end of the run, ahead of the reloads the bundles may send.
-ipv6_haproxy_config '/etc/haproxy/haproxy.cfg'
+ipv6_haproxy_config '/etc/haproxy/haproxy.cfg' do
+  tls_min_version tls['min_version']
+  ciphers tls['ciphers']
+  ciphersuites tls['ciphersuites']
+  hsts tls['hsts']
+  hsts_max_age tls['hsts_max_age']
+end
 
 directory pem_dir do
   owner 'root'

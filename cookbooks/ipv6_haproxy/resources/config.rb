@@ -33,6 +33,16 @@ property :ciphersuites, String,
          default: Ipv6Haproxy::TLS_POLICY['ciphersuites'],
          description: 'TLS 1.3 cipher suites (Mozilla intermediate).'
 
+property :hsts, [true, false],
+         default: Ipv6Haproxy::TLS_POLICY['hsts'],
+         description: 'Send Strict-Transport-Security on every response, so browsers and clients never fall back ' \
+                      'to plain HTTP for these names (site tls.hsts).'
+
+property :hsts_max_age, Integer,
+         default: Ipv6Haproxy::TLS_POLICY['hsts_max_age'],
+         description: 'Seconds clients remember to use HTTPS only (site tls.hsts_max_age), 1..2147483647.',
+         callbacks: { 'is out of range; use 1..2147483647 seconds' => ->(v) { v.between?(1, (2**31) - 1) } }
+
 property :dh_param_bits, Integer,
          default: Ipv6Haproxy::TLS_POLICY['dh_param_bits'],
          equal_to: [2048, 3072, 4096],
@@ -52,41 +62,27 @@ property :timeouts, Hash,
              ->(v) { v.values.all? { |d| Ipv6Haproxy::Validate.duration?(d) } },
          }
 
+action_class do
+  include Ipv6Common::ConfigFile
+end
+
 action :create do
   description 'Write the configuration (verified by haproxy -c), reload on change, start HAProxy if stopped.'
 
-  global = {
-    'stats_socket' => new_resource.stats_socket,
-    'maxconn' => new_resource.maxconn,
-    'tls_min_version' => new_resource.tls_min_version,
-    'ciphers' => new_resource.ciphers,
-    'ciphersuites' => new_resource.ciphersuites,
-    'dh_param_bits' => new_resource.dh_param_bits,
-    'timeouts' => new_resource.timeouts.sort.to_h,
-  }
-
-  with_run_context :root do
-    edit_resource(:template, new_resource.path) do
-      cookbook 'ipv6_haproxy'
-      source 'haproxy.cfg.erb'
-      owner 'root'
-      group 'root'
-      mode '0644'
-      variables[:global] = global
-      variables[:endpoints] ||= {}
-      verify 'haproxy -c -f %{path}'
-      notifies :reload, 'service[haproxy]', :delayed
-      action :nothing
-      delayed_action :create
-    end
-
-    # Declared after the template, so on the delayed queue the file is
-    # written before HAProxy is started (a first run never starts Debian's
-    # stock configuration).
-    edit_resource(:service, 'haproxy') do
-      supports status: true, reload: true
-      action :nothing
-      delayed_action :start
-    end
-  end
+  config_file new_resource.path,
+              cookbook: 'ipv6_haproxy', source: 'haproxy.cfg.erb', service: 'haproxy', notify: :reload,
+              verify: 'haproxy -c -f %{path}',
+              variables: {
+                global: {
+                  'stats_socket' => new_resource.stats_socket,
+                  'maxconn' => new_resource.maxconn,
+                  'tls_min_version' => new_resource.tls_min_version,
+                  'ciphers' => new_resource.ciphers,
+                  'ciphersuites' => new_resource.ciphersuites,
+                  'hsts' => new_resource.hsts ? "max-age=#{new_resource.hsts_max_age}; includeSubDomains" : nil,
+                  'dh_param_bits' => new_resource.dh_param_bits,
+                  'timeouts' => new_resource.timeouts.sort.to_h,
+                },
+              },
+              collections: [:endpoints]
 end

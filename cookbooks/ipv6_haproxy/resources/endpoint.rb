@@ -82,6 +82,10 @@ property :config_path, String,
            'is not an absolute path' => ->(v) { Ipv6Haproxy::Validate.absolute_path?(v) },
          }
 
+action_class do
+  include Ipv6Common::ConfigFile
+end
+
 action :create do
   description 'Add the endpoint to the HAProxy configuration; the file is written once, at the end of the run.'
 
@@ -97,12 +101,5 @@ action :create do
     'check_rise' => new_resource.check_rise,
   }
 
-  with_run_context :root do
-    edit_resource(:template, new_resource.config_path) do |endpoint_resource|
-      variables[:endpoints] ||= {}
-      variables[:endpoints][endpoint_resource.endpoint_name] = endpoint
-      action :nothing
-      delayed_action :create
-    end
-  end
+  config_section new_resource.config_path, :endpoints, new_resource.endpoint_name, endpoint
 end

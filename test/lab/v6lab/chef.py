@@ -9,7 +9,6 @@ from .lab import PROJECT, LabError, run
 
 POLICYFILE = PROJECT / 'Policyfile.rb'
 LOCK = PROJECT / 'Policyfile.lock.json'
-SITE_JSON = PROJECT / 'bin' / 'site-json'
 FINISHED = re.compile(r'(?:Chef Infra Client finished|Infra Phase complete), (\d+)/(\d+) resources updated')
 
 
@@ -48,17 +47,17 @@ def _client_rb(lab, host, export):
     text = (f"local_mode true\nchef_repo_path '{export}'\nuse_policyfile true\n"
             f"policy_document_native_api true\npolicy_name '{policy}'\npolicy_group 'local'\n"
             f"cache_path '{chef}/cache'\nfile_cache_path '{chef}/cache'\n"
-            f"file_backup_path '{chef}/backup'\n")
+            f"file_backup_path '{chef}/backup'\nnode_path '{chef}/nodes'\n")
     path = lab.path('chef', host, 'client.rb')
     path.write_text(text)
     return path
 
 
 def _attributes(lab):
-    if not SITE_JSON.exists():
-        raise LabError(f'{SITE_JSON} is missing: it turns the site file into the JSON attributes Chef reads')
+    """The JSON attributes of every run: only where the site file is. The site itself is read from that
+    file on each run and never stored in the node, whose saved copy (node_path) outlives the export."""
     path = lab.path('chef', 'attributes.json')
-    path.write_text(run([SITE_JSON, lab.site_file]))
+    path.write_text(json.dumps({'ipv6_edge': {'site_file': str(lab.site_file)}}, indent=2) + '\n')
     return path
 
 

@@ -2,19 +2,17 @@
 import os
 import shutil
 import subprocess
-import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import yaml
 
-from . import chef, credentials, dns, netns, pki, sshd
-from .lab import PROJECT, Lab, LabError, resolve_site, stop_pids
+import backends  # beside the lab script (test/lab)
 
-sys.path.insert(0, str(PROJECT / 'test'))
-import backends  # noqa: E402  (beside the lab script, on sys.path as the script's directory)
-from edge_verify import site as site_schema  # noqa: E402  (needs PROJECT/test on sys.path)
+from . import chef, credentials, dns, netns, pki, sshd, verifier
+from .lab import PROJECT, Lab, LabError, resolve_site, stop_pids
 
 DEFAULT_SITE = PROJECT / 'site' / 'lab.yml'
 SUMMARY_DETAIL = 400  # characters of a stage's detail in the cycle summary
@@ -22,14 +20,17 @@ NO_TESTS_SELECTED = 5  # pytest's exit status when the selection leaves nothing
 
 
 def up(site_file, state_dir, say=print):
-    """Clean any earlier lab, then build hosts, PKI, secrets, sshd, DNS and backends from the site."""
-    try:
-        site_schema.load(site_file)
-    except site_schema.SiteError as error:
-        raise LabError(f'{site_file} breaks site/SCHEMA.md:\n{error}') from None
-    down(state_dir, say=lambda message: None)
-    site = resolve_site(yaml.safe_load(Path(site_file).read_text()), state_dir)
-    Path(state_dir).mkdir(mode=0o700, parents=True)
+    """Install the verifier and check the site with it, clean any earlier lab, then build hosts, PKI,
+    secrets, sshd, DNS and backends from the site."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix='v6lab-verifier-') as staged:
+        package = verifier.install(Path(staged) / 'verifier')
+        verifier.check_site(package, site_file)
+        down(state_dir, say=lambda message: None)
+        site = resolve_site(yaml.safe_load(Path(site_file).read_text()), state_dir)
+        Path(state_dir).mkdir(mode=0o700, parents=True)
+        shutil.move(str(package), str(Path(state_dir) / 'verifier'))
+    say(f'  verifier: {time.monotonic() - started:.1f} s')
     lab = Lab(state_dir, site)
     lab.site_file.write_text(yaml.safe_dump(site, sort_keys=False))
     for what, start in (('namespaces', netns.create), ('PKI', pki.create), ('secrets', credentials.create),
@@ -65,7 +66,7 @@ def converge(state_dir, hosts=None, say=print):
 
 
 def verify(state_dir, pytest_args=(), say=print):
-    """Run the integration suite inside the ops host against every host over ssh, then its
+    """Run the verifier's suites inside the ops host against every host over ssh, then its
     client-side checks again from every compute host (TLS and DNS as a compute node sees them).
 
     Every pass runs even when an earlier one failed. With a narrowed selection (extra arguments or
@@ -95,11 +96,13 @@ def _pytest_in(lab, client, args, say):
     """(exit status, test counts, where the log and JUnit report are) of the suite run in client."""
     junit = lab.state_dir / f'junit-{client}.xml'
     junit.unlink(missing_ok=True)
-    argv = lab.argv_in(client, ['/usr/bin/python3', '-m', 'pytest', 'test/integration', '-p', 'no:cacheprovider',
-                                f'--site={lab.site_file}', f'--junitxml={junit}', *args])
+    package = verifier.ensure(lab.state_dir / 'verifier')
+    argv = lab.argv_in(client, ['/usr/bin/python3', '-m', 'pytest', '--pyargs', verifier.SUITES, '-p',
+                                'no:cacheprovider', f'--site={lab.site_file}', f'--junitxml={junit}', *args])
     log = lab.path('logs', f'verify-{client}.log')
     with log.open('w') as out:
-        process = subprocess.Popen(argv, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(argv, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   env=verifier.env(package))
         for line in process.stdout:
             out.write(line)
             say(f'  [{client}] {line.rstrip()}')

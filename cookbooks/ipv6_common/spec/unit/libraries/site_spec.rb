@@ -71,6 +71,30 @@ describe Ipv6Common::Site do
       expect([site.ttl, site.expiry_window_days]).to eq([300, 30])
     end
 
+    it 'applies the policy, TLS, PKI policy and package defaults' do
+      expect(site.policy).to eq('ipv4_loopback' => 'allow', 'allowed_listeners' => [], 'preflight' => true)
+      expect(site.tls).to include('min_version' => 'TLSv1.2', 'hsts' => true, 'hsts_max_age' => 63_072_000,
+                                  'ciphersuites' => 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256')
+      expect(site.tls['ciphers'].split(':')).to include('ECDHE-RSA-AES128-GCM-SHA256')
+      expect(site.pki_policy).to eq('min_rsa_bits' => 2048, 'min_ec_bits' => 256, 'signature_hashes' => %w(sha256 sha384 sha512),
+                                    'max_validity_days' => 398, 'require_server_auth' => true)
+      expect(site.packages).to eq({})
+    end
+
+    it 'keeps the values a site sets next to the defaults' do
+      data = good
+      data['policy'] = { 'ipv4_loopback' => 'forbid',
+                         'allowed_listeners' => [{ 'host' => 'ctl1', 'port' => 22, 'process' => 'sshd', 'reason' => 'jump host' }] }
+      data['tls'] = { 'min_version' => 'TLSv1.3', 'hsts' => false }
+      data['pki']['policy'] = { 'min_rsa_bits' => 3072 }
+      data['packages'] = { 'haproxy' => '2.6.12-1+deb12u1' }
+      site = described_class.from_hash(data)
+      expect([site.policy['ipv4_loopback'], site.policy['preflight'], site.policy['allowed_listeners'].size]).to eq(['forbid', true, 1])
+      expect([site.tls['min_version'], site.tls['hsts'], site.tls['hsts_max_age']]).to eq(['TLSv1.3', false, 63_072_000])
+      expect([site.pki_policy['min_rsa_bits'], site.pki_policy['min_ec_bits']]).to eq([3072, 256])
+      expect(site.packages).to eq('haproxy' => '2.6.12-1+deb12u1')
+    end
+
     it 'names an unknown host key' do
       expect { site.host('ctl9') }.to raise_error(Ipv6Common::ConfigError, /\Ahosts\.ctl9: no host ctl9/) { |e|
         expect(e.problems.first.code).to eq('unknown_host')
@@ -144,6 +168,18 @@ describe Ipv6Common::Site do
       'a link-local address' => [->(d) { d['hosts']['ctl1']['addresses'] = ['fe80::11'] }, 'hosts.ctl1.addresses[0]', 'link_local'],
       'a multicast address' => [->(d) { d['hosts']['ctl1']['addresses'] = ['ff02::1'] }, 'hosts.ctl1.addresses[0]', 'multicast'],
       'a bracketed address' => [->(d) { d['hosts']['ctl1']['addresses'] = ['[2001:db8:10::11]'] }, 'hosts.ctl1.addresses[0]', 'bracketed'],
+      'an unknown ipv4_loopback policy' => [->(d) { d['policy'] = { 'ipv4_loopback' => 'deny' } }, 'policy.ipv4_loopback', 'bad_choice'],
+      'a string preflight' => [->(d) { d['policy'] = { 'preflight' => 'no' } }, 'policy.preflight', 'type'],
+      'a listener without a reason' => [->(d) { d['policy'] = { 'allowed_listeners' => [{ 'host' => 'ctl1', 'port' => 22, 'process' => 'sshd' }] } },
+                                        'policy.allowed_listeners[0].reason', 'missing'],
+      'a listener on an IPv4 address' => [->(d) {
+        d['policy'] = { 'allowed_listeners' => [{ 'host' => 'ctl1', 'port' => 22, 'process' => 'sshd', 'reason' => 'x', 'address' => '10.0.0.1' }] }
+      }, 'policy.allowed_listeners[0].address', 'ipv4'],
+      'TLS 1.1' => [->(d) { d['tls'] = { 'min_version' => 'TLSv1.1' } }, 'tls.min_version', 'bad_choice'],
+      'an HSTS max-age of 0' => [->(d) { d['tls'] = { 'hsts_max_age' => 0 } }, 'tls.hsts_max_age', 'out_of_range'],
+      'a 512-bit RSA minimum' => [->(d) { d['pki']['policy'] = { 'min_rsa_bits' => 512 } }, 'pki.policy.min_rsa_bits', 'out_of_range'],
+      'an unknown signature hash' => [->(d) { d['pki']['policy'] = { 'signature_hashes' => ['md5'] } }, 'pki.policy.signature_hashes[0]', 'bad_choice'],
+      'a package version read as a number' => [->(d) { d['packages'] = { 'haproxy' => 2.6 } }, 'packages.haproxy', 'type'],
       'an address with a prefix' => [->(d) { d['hosts']['ctl1']['addresses'] = ['2001:db8:10::11/64'] }, 'hosts.ctl1.addresses[0]', 'not_an_address'],
     }.each do |input, (change, path, code)|
       context "with #{input}" do

@@ -4,7 +4,8 @@ require 'yaml'
 describe 'ipv6_haproxy::default' do
   ctl1_endpoints = %w(cinder glance keystone neutron nova placement)
 
-  let(:site_data) { YAML.safe_load(File.read(File.expand_path('../../../../../site/lab.yml', __dir__))) }
+  let(:site_data) { SiteFiles.lab }
+  let(:site_file) { SiteFiles.write(site_data) }
   let(:pki_problems) { {} }
   let(:declared) { [] }
 
@@ -17,16 +18,59 @@ describe 'ipv6_haproxy::default' do
   end
 
   def converge_as(name, platform: %w(debian 12))
-    site = site_data
-    ChefSpec::SoloRunner.new(platform: platform.first, version: platform.last, step_into: %w(ipv6_haproxy_config)) do |node|
+    path = site_file
+    ChefSpec::SoloRunner.new(platform: platform.first, version: platform.last, step_into: %w(ipv6_haproxy_config ipv6_haproxy_endpoint)) do |node|
       node.name(name)
-      node.default['ipv6_edge']['site'] = site unless site.nil?
+      node.override['ipv6_edge']['site_file'] = path
     end.converge(described_recipe)
   end
 
   PLATFORMS.each do |platform|
     context "on #{platform.join(' ')}, on ctl1, with good certificates" do
       subject(:chef_run) { converge_as('ctl1', platform: platform) }
+
+      it 'installs HAProxy from the archive (no pin in the site) and enables it' do
+        expect(chef_run).to install_package('haproxy').with(version: nil)
+        expect(chef_run).to enable_service('haproxy')
+      end
+
+      context 'with an init system that is not systemd (the lab, containers)' do
+        before { pretend_init_system(:sysvinit, 'haproxy') }
+
+        it "manages HAProxy through Debian's init script" do
+          provider = chef_run.service('haproxy').provider_for_action(:start)
+          expect(provider).to be_an_instance_of(Chef::Provider::Service::Debian)
+          expect(provider.instance_variable_get(:@init_command)).to eq('/etc/init.d/haproxy')
+        end
+      end
+
+      context 'under systemd (bare metal)' do
+        before { pretend_init_system(:systemd, 'haproxy') }
+
+        it 'manages HAProxy through systemd' do
+          expect(chef_run.service('haproxy').provider_for_action(:start)).to be_an_instance_of(Chef::Provider::Service::Systemd)
+        end
+      end
+
+      context 'with a version pinned in the site' do
+        let(:site_data) { SiteFiles.lab.merge('packages' => { 'haproxy' => '2.6.12-1+deb12u1' }) }
+
+        before do
+          allow_any_instance_of(Ipv6Common::Site).to receive(:packages).and_return('haproxy' => '2.6.12-1+deb12u1')
+          allow(Ipv6Common::Site).to receive(:load_file).and_wrap_original { |load, _path| load.call(SiteFiles.write(SiteFiles.lab)) }
+        end
+
+        it 'installs that version' do
+          expect(chef_run).to install_package('haproxy').with(version: '2.6.12-1+deb12u1')
+        end
+      end
+
+      it 'renders the TLS policy and HSTS from the site defaults' do
+        expect(config_lines).to include(
+          'ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets',
+          'http-response set-header Strict-Transport-Security "max-age=63072000; includeSubDomains"'
+        )
+      end
 
       it 'writes one 0600 root-only PEM per endpoint of the host and reloads HAProxy when one changes' do
         ctl1_endpoints.each do |name|
@@ -66,11 +110,36 @@ describe 'ipv6_haproxy::default' do
     end
   end
 
-  context 'without a site in the node attributes' do
-    let(:site_data) { nil }
+  context 'with a site TLS policy of TLS 1.3 only and HSTS off' do
+    before do
+      allow_any_instance_of(Ipv6Common::Site).to receive(:tls).and_return('min_version' => 'TLSv1.3', 'hsts' => false)
+    end
 
-    it 'tells how to pass the site' do
-      expect { converge_as('ctl1') }.to raise_error(Ipv6Common::ConfigError, /\Aipv6_edge\.site: no site description .*-N ctl1/)
+    subject(:chef_run) { converge_as('ctl1') }
+
+    it 'renders them into the configuration' do
+      expect(config_lines).to include('ssl-default-bind-options ssl-min-ver TLSv1.3 no-tls-tickets')
+      expect(config_lines.grep(/Strict-Transport-Security/)).to be_empty
+    end
+  end
+
+  context 'with glance removed from the site after a converge' do
+    it 'renders no glance frontend or backend on the next converge' do
+      expect(config_lines(converge_as('ctl1'))).to include('frontend glance')
+      data = SiteFiles.lab
+      data['endpoints'].delete('glance')
+      File.write(site_file, YAML.dump(data))
+      lines = config_lines(converge_as('ctl1'))
+      expect(lines.grep(/glance/)).to be_empty
+      expect(lines).to include('frontend keystone')
+    end
+  end
+
+  context 'without the site file' do
+    let(:site_file) { '/nonexistent/site.yml' }
+
+    it 'names the attribute and the file' do
+      expect { converge_as('ctl1') }.to raise_error(Ipv6Common::ConfigError, %r{\Aipv6_edge\.site_file: /nonexistent/site\.yml is not a file})
     end
   end
 

@@ -6,24 +6,22 @@ ops host and again in the compute host.
 """
 import socket
 import ssl
-from pathlib import Path
 
 import pytest
 import requests
 
 from edge_verify import checks, parsers, probes, tls_checks
-from edge_verify import site as site_mod
+from edge_verify.plugin import load_site
 
 TLS_VERSIONS = {"TLSv1": ssl.TLSVersion.TLSv1, "TLSv1.1": ssl.TLSVersion.TLSv1_1,
                 "TLSv1.2": ssl.TLSVersion.TLSv1_2, "TLSv1.3": ssl.TLSVersion.TLSv1_3}
 TIMEOUT = 5.0
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def pytest_generate_tests(metafunc):
     """One test per site endpoint, named after it."""
     if "endpoint" in metafunc.fixturenames:
-        site = site_mod.load_option(metafunc.config.getoption("site"), str(REPO_ROOT))
+        site = load_site(metafunc.config)
         endpoints = sorted(site.endpoints.values(), key=lambda e: e.name)
         metafunc.parametrize("endpoint", endpoints, ids=[e.name for e in endpoints])
 

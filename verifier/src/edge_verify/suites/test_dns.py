@@ -1,18 +1,15 @@
 """Every name the site publishes resolves, from the client host, to its IPv6 addresses only."""
-from pathlib import Path
-
 import pytest
 
 from edge_verify import checks, probes
-from edge_verify import site as site_mod
+from edge_verify.plugin import load_site
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.client_side
 
 
 def pytest_generate_tests(metafunc):
     if "published_name" in metafunc.fixturenames:
-        site = site_mod.load_option(metafunc.config.getoption("site"), str(REPO_ROOT))
+        site = load_site(metafunc.config)
         names = site.names()
         metafunc.parametrize("published_name", names, ids=[n.id for n in names])
 

@@ -25,6 +25,25 @@ CINDER_RELEASES = ("pike", "queens", "rocky", "stein", "train", "ussuri", "victo
 TARGET_HELPERS = ("tgtadm", "lioadm", "scstadmin", "iscsictl", "ietadm", "cxtadm", "nvmet")
 DEFAULT_TTL = 300
 DEFAULT_EXPIRY_WINDOW_DAYS = 30
+POLICY_DEFAULTS = {"ipv4_loopback": "allow", "allowed_listeners": [], "preflight": True}
+TLS_DEFAULTS = {
+    "min_version": "TLSv1.2",
+    "ciphers": ":".join((
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+        "DHE-RSA-AES128-GCM-SHA256", "DHE-RSA-AES256-GCM-SHA384",
+        "DHE-RSA-CHACHA20-POLY1305")),
+    "ciphersuites": "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
+    "hsts": True,
+    "hsts_max_age": 63072000,
+}
+PKI_POLICY_DEFAULTS = {"min_rsa_bits": 2048, "min_ec_bits": 256, "signature_hashes": ["sha256", "sha384", "sha512"],
+                       "max_validity_days": 398, "require_server_auth": True}
+TLS_VERSIONS = ("TLSv1.2", "TLSv1.3")
+HASHES = ("sha1", "sha224", "sha256", "sha384", "sha512")
+PACKAGE_RE = re.compile(r"[a-z0-9][a-z0-9+.-]+\Z")
+VERSION_RE = re.compile(r"[A-Za-z0-9.+~:-]+\Z")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +91,10 @@ class Site:
     hosts: dict
     endpoints: dict
     services: dict
+    policy: dict = dataclasses.field(default_factory=lambda: dict(POLICY_DEFAULTS))
+    tls: dict = dataclasses.field(default_factory=lambda: dict(TLS_DEFAULTS))
+    pki_policy: dict = dataclasses.field(default_factory=lambda: dict(PKI_POLICY_DEFAULTS))
+    packages: dict = dataclasses.field(default_factory=dict)
     source: str = "site file"
 
     def host_of_address(self, addr):
@@ -205,7 +228,8 @@ class _Checker:
             self.hosts = self.data["hosts"]
         self.mapping(self.data, "", {
             "name": self.name, "dns": self.dns, "pki": self.pki, "hosts": self.host_map,
-        }, {"endpoints": self.endpoint_map, "services": self.services})
+        }, {"endpoints": self.endpoint_map, "services": self.services, "policy": self.policy,
+            "tls": self.tls, "packages": self.packages})
         return self.found
 
     def add(self, path, code, message):
@@ -314,7 +338,58 @@ class _Checker:
 
     def pki(self, value, path):
         self.mapping(value, path, {"ca_bundle": self.absolute},
-                     {"expiry_window_days": self.integer(0, 3650)})
+                     {"expiry_window_days": self.integer(0, 3650), "policy": self.pki_policy})
+
+    def boolean(self, value, path):
+        if not isinstance(value, bool):
+            self.type_problem(value, path, "true or false")
+
+    def word(self, value, path):
+        if self.string(value, path) and not value.strip():
+            self.add(path, "empty", f"{path}: the string is empty; give a value")
+
+    def policy(self, value, path):
+        self.mapping(value, path, {}, {"ipv4_loopback": self.choice(("allow", "forbid")),
+                                       "allowed_listeners": self.allowed_listeners, "preflight": self.boolean})
+
+    def allowed_listeners(self, value, path):
+        if not isinstance(value, list):
+            self.type_problem(value, path, "a list")
+            return
+        for i, entry in enumerate(value):
+            self.mapping(entry, f"{path}[{i}]", {"host": self.host_ref, "port": self.integer(1, 65535),
+                                                 "process": self.word, "reason": self.word},
+                         {"address": self.listener_address})
+
+    def listener_address(self, value, path):
+        addr, code, found = classify_address(value)
+        if code == "type":
+            self.type_problem(value, path, "a string")
+        elif code and code not in ("unspecified", "loopback", "link_local"):
+            self.add(path, code, f"{path}: {found}; use an IPv6 address")
+
+    def tls(self, value, path):
+        self.mapping(value, path, {}, {"min_version": self.choice(TLS_VERSIONS), "ciphers": self.word,
+                                       "ciphersuites": self.word, "hsts": self.boolean,
+                                       "hsts_max_age": self.integer(1, 2**31 - 1)})
+
+    def pki_policy(self, value, path):
+        def hashes(v, p):
+            self.non_empty_list(v, p, self.choice(HASHES))
+        self.mapping(value, path, {}, {"min_rsa_bits": self.integer(1024, 16384), "min_ec_bits": self.integer(160, 571),
+                                       "signature_hashes": hashes, "max_validity_days": self.integer(1, 36500),
+                                       "require_server_auth": self.boolean})
+
+    def packages(self, value, path):
+        if not isinstance(value, dict):
+            self.type_problem(value, path, "a mapping")
+            return
+        for name, version in value.items():
+            child = _join(path, name)
+            if not isinstance(name, str) or not PACKAGE_RE.match(name):
+                self.bad_name(child, name, "[a-z0-9][a-z0-9+.-]+")
+            if self.string(version, child) and not VERSION_RE.match(version):
+                self.bad_name(child, version, "[A-Za-z0-9.+~:-]+")
 
     def host_map(self, value, path):
         if not isinstance(value, dict):
@@ -421,4 +496,7 @@ def _build(data, source):
                 dns_server=dns["server"], ca_bundle=pki["ca_bundle"],
                 expiry_window_days=pki.get("expiry_window_days", DEFAULT_EXPIRY_WINDOW_DAYS),
                 hosts=hosts, endpoints=endpoints, services=dict(data.get("services") or {}),
-                source=source)
+                policy={**POLICY_DEFAULTS, **(data.get("policy") or {})},
+                tls={**TLS_DEFAULTS, **(data.get("tls") or {})},
+                pki_policy={**PKI_POLICY_DEFAULTS, **(pki.get("policy") or {})},
+                packages=dict(data.get("packages") or {}), source=source)

@@ -1,0 +1,40 @@
+"""The `edge-verify` command.
+
+    edge-verify [PYTEST_ARGS ...]     the suites: `pytest --pyargs edge_verify.suites PYTEST_ARGS`
+    edge-verify check-site FILE       validate a site file; print every problem, exit 1 if any
+"""
+import sys
+
+import pytest
+
+from edge_verify import site as site_mod
+
+SUITES = "edge_verify.suites"
+
+
+def check_site(path):
+    try:
+        site_mod.load(path)
+    except site_mod.SiteError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"{path}: {error.strerror}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["check-site"]:
+        if len(argv) != 2:
+            print("usage: edge-verify check-site FILE", file=sys.stderr)
+            return 2
+        return check_site(argv[1])
+    if argv[:1] in (["-h"], ["--help"]) and len(argv) == 1:
+        print(__doc__)
+    return pytest.main(["--pyargs", SUITES, *argv])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
