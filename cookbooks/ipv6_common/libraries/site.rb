@@ -213,7 +213,8 @@ module Ipv6Common
       ENDPOINT = { 'host' => [true, :host_ref], 'fqdn' => [true, :fqdn], 'port' => [true, :endpoint_port],
                    'backend_port' => [true, :port], 'cert' => [true, :absolute], 'key' => [true, :absolute] }.freeze
       SERVICES = {
-        'rabbitmq' => { 'host' => [true, :host_ref], 'port' => [false, :port], 'users' => [false, :users] },
+        'rabbitmq' => { 'host' => [true, :host_ref], 'port' => [false, :port], 'users' => [false, :users],
+                        'vhosts' => [false, :vhosts], 'erlang_cookie' => [false, :secret], 'cluster_peers' => [false, :cluster_peers] },
         'memcached' => { 'host' => [true, :host_ref], 'port' => [false, :port] },
         'cinder' => { 'host' => [true, :host_ref], 'release' => [true, :release],
                       'target_helper' => [true, :target_helper], 'target_port' => [false, :port] },
@@ -512,6 +513,23 @@ module Ipv6Common
 
           add(sub, 'bad_name', "#{sub}: #{version.inspect} is not a package version; write the version as apt shows it") unless VERSION.match?(version)
         end
+      end
+
+      # RabbitMQ virtual host names: non-empty, no space or control character.
+      def vhosts(path, value)
+        list(path, value)&.each_with_index do |vhost, i|
+          sub = "#{path}[#{i}]"
+          next unless string(sub, vhost)
+
+          add(sub, 'bad_name', "#{sub}: #{vhost.inspect} is not a vhost name; use printable characters without spaces, e.g. /openstack") unless vhost.match?(/\A[[:graph:]]+\z/)
+        end
+      end
+
+      # Hosts of this site that run the other nodes of the RabbitMQ cluster.
+      def cluster_peers(path, value)
+        return type(path, value, 'a list') unless value.is_a?(Array)
+
+        value.each_with_index { |peer, i| host_ref("#{path}[#{i}]", peer) }
       end
 
       def release(path, value)

@@ -44,16 +44,31 @@ module Ipv6Rabbitmq
       }
     end
 
+    # enabled_plugins: one Erlang list of plugin names.
     def self.plugins(management)
-      management ? [:rabbitmq_management] : []
+      management ? '[rabbitmq_management]' : '[]'
     end
 
     def self.node_name?(value)
       NODE_NAME.match?(value)
     end
 
-    def self.cookie?(value)
-      COOKIE.match?(value)
+    # The cookie itself, or ConfigError with a message that never shows it.
+    def self.cookie!(value)
+      return value if value.is_a?(String) && COOKIE.match?(value)
+
+      raise Ipv6Common::ConfigError, Ipv6Common::Problem.new('cookie', 'bad_secret',
+                                                             "cookie: not 20 to 255 letters, digits, '_' or '-' (the value is not shown); " \
+                                                             'store a long random cookie in the secret services.rabbitmq.erlang_cookie refers to')
+    end
+
+    # A password rabbitmqctl can read from stdin (one non-empty line), or ConfigError that never shows it.
+    def self.password!(value)
+      return value if value.is_a?(String) && /\A[^\n]+\z/.match?(value)
+
+      raise Ipv6Common::ConfigError, Ipv6Common::Problem.new('password', 'bad_secret',
+                                                             'password: empty or more than one line (the value is not shown); ' \
+                                                             'store a one-line password in the secret the site refers to')
     end
   end
 

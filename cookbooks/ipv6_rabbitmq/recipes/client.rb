@@ -8,17 +8,19 @@
 
 include_recipe 'ipv6_common::default'
 
-site = Ipv6Common::Site.from_node(node)
+site = Ipv6Common::Site.for_node(node)
 broker = Ipv6Rabbitmq::SiteBroker.new(site, site.service('rabbitmq')['host'])
 user, password = broker.users.first
 
-directory '/etc/ipv6_edge' do
+path = node['ipv6_rabbitmq']['client_config']
+
+directory ::File.dirname(path) do
   owner 'root'
   group 'root'
   mode '0755'
 end
 
-template '/etc/ipv6_edge/oslo_messaging.conf' do
+template path do
   cookbook 'ipv6_rabbitmq'
   source 'oslo_messaging.conf.erb'
   owner 'root'

@@ -8,10 +8,20 @@
 
 include_recipe 'ipv6_common::default'
 
-site = Ipv6Common::Site.from_node(node)
+site = Ipv6Common::Site.for_node(node)
 broker = Ipv6Rabbitmq::SiteBroker.new(site, node.name)
 
-package 'rabbitmq-server'
+package 'rabbitmq-server' do
+  version Ipv6Common::SiteDelivery.package_version(site, 'rabbitmq-server')
+end
+
+# systemd where PID 1 is systemd, Debian's init script where it is not (the
+# init script's start waits until the broker runs). ipv6_rabbitmq_broker
+# starts it, and restarts it once when its files change.
+service 'rabbitmq-server' do
+  supports status: true, restart: true
+  action :enable
+end
 
 ipv6_rabbitmq_broker broker.node_name do
   addresses broker.addresses

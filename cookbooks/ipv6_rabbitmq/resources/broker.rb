@@ -43,8 +43,7 @@ property :cluster_peers, Array,
 property :cookie, String,
          required: true,
          sensitive: true,
-         validation_message: 'Option cookie must be 20 to 255 letters, digits, '_' or '-' (the value is not shown).',
-         callbacks: { 'is not a valid Erlang cookie' => ->(v) { Ipv6Rabbitmq::Config.cookie?(v) } },
+         coerce: proc { |v| Ipv6Rabbitmq::Config.cookie!(v) },
          description: 'Erlang cookie shared by the nodes and the CLI tools (services.rabbitmq.erlang_cookie); never the default.'
 
 property :config_dir, String,
@@ -103,7 +102,7 @@ action :create do
   terms = ->(staged) { Ipv6Rabbitmq::Check.erlang_terms_argv(staged) }
 
   config_template('inetrc', 'erlang_terms.erb', { terms: ['{inet6, true}'] }, verify_argv: terms)
-  config_template('enabled_plugins', 'erlang_terms.erb', { terms: [Ipv6Rabbitmq::Config.plugins(nr.management).inspect] },
+  config_template('enabled_plugins', 'erlang_terms.erb', { terms: [Ipv6Rabbitmq::Config.plugins(nr.management)] },
                   verify_argv: terms)
   config_template('rabbitmq-env.conf', 'rabbitmq-env.conf.erb',
                   { env: Ipv6Rabbitmq::Config.env_conf(node_name: nr.node_name, addresses: nr.addresses, inetrc: inetrc) },
@@ -124,6 +123,11 @@ action :create do
 
   # Queued after the restarts the files may send: a first run boots the
   # broker once, with the new configuration.
+  #
+  # Declared in this resource's own run context: its delayed queue (the
+  # restarts above, then this start) runs when this resource finishes, so
+  # the broker runs with the new configuration before any user, vhost or
+  # permission is managed.
   service nr.service_name do
     supports status: true, restart: true
     action :nothing

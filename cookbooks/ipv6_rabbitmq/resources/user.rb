@@ -15,8 +15,7 @@ property :username, String,
 property :password, String,
          sensitive: true,
          desired_state: true,
-         validation_message: 'Option password must be a non-empty string without a newline (the value is not shown).',
-         callbacks: { 'is not a usable password' => ->(v) { !v.empty? && !v.include?("\n") } },
+         coerce: proc { |v| Ipv6Rabbitmq::Config.password!(v) },
          description: "The user's password, from the site's secret reference (required to create)."
 
 property :tags, Array,

@@ -455,12 +455,35 @@ class _Checker:
         port = self.integer(1, 65535)
         self.mapping(value, path, {}, {
             "rabbitmq": lambda v, p: self.mapping(v, p, {"host": self.host_ref},
-                                                  {"port": port, "users": self.users}),
+                                                  {"port": port, "users": self.users, "vhosts": self.vhosts,
+                                                   "erlang_cookie": self.secret,
+                                                   "cluster_peers": self.cluster_peers}),
             "memcached": lambda v, p: self.mapping(v, p, {"host": self.host_ref}, {"port": port}),
             "cinder": lambda v, p: self.mapping(v, p, {
                 "host": self.host_ref, "release": self.choice(CINDER_RELEASES),
                 "target_helper": self.choice(TARGET_HELPERS)}, {"target_port": port}),
         })
+
+    def vhosts(self, value, path):
+        if not isinstance(value, list):
+            self.type_problem(value, path, "a list")
+            return
+        if not value:
+            self.add(path, "empty", f"{path}: the list is empty; give at least one item")
+        for index, vhost in enumerate(value):
+            child = f"{path}[{index}]"
+            if not isinstance(vhost, str):
+                self.type_problem(vhost, child, "a string")
+            elif not vhost or any(ch.isspace() or not ch.isprintable() for ch in vhost):
+                self.add(child, "bad_name", f"{child}: {vhost!r} is not a vhost name; use printable characters "
+                         "without spaces, e.g. /openstack")
+
+    def cluster_peers(self, value, path):
+        if not isinstance(value, list):
+            self.type_problem(value, path, "a list")
+            return
+        for index, peer in enumerate(value):
+            self.host_ref(peer, f"{path}[{index}]")
 
     def users(self, value, path):
         if not isinstance(value, dict):
