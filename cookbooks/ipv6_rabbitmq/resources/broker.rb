@@ -109,7 +109,7 @@ action :create do
                   verify_cmd: 'sh -n %{path}')
   config_template('rabbitmq.conf', 'rabbitmq.conf.erb',
                   { conf: Ipv6Rabbitmq::Config.rabbitmq_conf(addresses: nr.addresses, port: nr.port, management: nr.management,
-                                                              management_port: nr.management_port, cluster_peers: nr.cluster_peers) },
+                                                             management_port: nr.management_port, cluster_peers: nr.cluster_peers) },
                   verify_argv: ->(staged) { Ipv6Rabbitmq::Check.rabbitmq_conf_argv(staged) })
 
   file nr.cookie_path do

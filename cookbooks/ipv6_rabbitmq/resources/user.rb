@@ -14,7 +14,6 @@ property :username, String,
 
 property :password, String,
          sensitive: true,
-         desired_state: true,
          coerce: proc { |v| Ipv6Rabbitmq::Config.password!(v) },
          description: "The user's password, from the site's secret reference (required to create)."
 

@@ -43,7 +43,7 @@ describe 'ipv6_rabbitmq::default' do
 
     it 'configures the broker on the site address with the cookie from the secret' do
       expect(chef_run).to create_ipv6_rabbitmq_broker('rabbit@ctl1').with(addresses: ['2001:db8:10::11'], port: 5672,
-                                                                            cookie: 'c00kie' * 5, cluster_peers: [])
+                                                                          cookie: 'c00kie' * 5, cluster_peers: [])
     end
 
     it 'creates the site vhost and user with the password from the secret, and removes guest' do

@@ -38,7 +38,7 @@ describe 'ipv6_rabbitmq_broker' do
 
     it 'writes the cookie 0400, owned by rabbitmq, never shown' do
       expect(chef_run).to create_file('/var/lib/rabbitmq/.erlang.cookie').with(owner: 'rabbitmq', group: 'rabbitmq', mode: '0400',
-                                                                              sensitive: true, content: cookie)
+                                                                               sensitive: true, content: cookie)
     end
 
     it 'checks every file before it replaces the live one' do

@@ -27,9 +27,9 @@ describe 'ipv6_rabbitmq_user' do
     it 'creates the vhost and the user, grants it the vhost, removes guest' do
       chef_run
       expect(broker.changes.map(&:first)).to eq([
-        %w(add_vhost /openstack), %w(add_user openstack), %w(set_user_tags openstack),
-        ['set_permissions', '-p', '/openstack', 'openstack', '.*', '.*', '.*'], %w(delete_user guest)
-      ])
+                                                  %w(add_vhost /openstack), %w(add_user openstack), %w(set_user_tags openstack),
+                                                  ['set_permissions', '-p', '/openstack', 'openstack', '.*', '.*', '.*'], %w(delete_user guest)
+                                                ])
     end
 
     it 'passes the password on stdin only, never in argv' do
@@ -65,9 +65,9 @@ describe 'ipv6_rabbitmq_user' do
     it 'changes the password on stdin and resets the permissions' do
       chef_run
       expect(broker.changes).to eq([
-        [%w(change_password openstack), 'right-password'],
-        [['set_permissions', '-p', '/openstack', 'openstack', '.*', '.*', '.*'], nil],
-      ])
+                                     [%w(change_password openstack), 'right-password'],
+                                     [['set_permissions', '-p', '/openstack', 'openstack', '.*', '.*', '.*'], nil],
+                                   ])
     end
   end
 
