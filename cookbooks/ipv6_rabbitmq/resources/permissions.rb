@@ -19,7 +19,7 @@ load_current_value do |desired|
   found = Ipv6Rabbitmq::Ctl.list_user_permissions(desired.user)[desired.vhost]
   current_value_does_not_exist! unless found
 
-  configure found[0]
+  configure found.first
   write found[1]
   read found[2]
 end
