@@ -74,7 +74,8 @@ def verify(state_dir, pytest_args=(), say=print):
     lab = Lab.open(state_dir)
     targets = ','.join(f'ssh://root@[{lab.address(host)}]' for host in lab.hosts)
     transport = f"--transport-url-file={lab.state_dir / 'rabbitmq' / 'oslo_messaging.conf'}"
-    passes = [(lab.hosts_with_role('ops')[0], [f'--hosts={targets}', f'--ssh-config={sshd.config_file(lab)}', transport])]
+    passes = [(lab.hosts_with_role('ops')[0],
+               [f'--hosts={targets}', f'--ssh-config={sshd.config_file(lab)}', transport])]
     passes += [(host, ['-m', 'client_side', transport]) for host in lab.hosts_with_role('compute')]
     narrowed = bool(pytest_args or os.environ.get('PYTEST_ADDOPTS'))
     counts, failed, selected = [], [], False
