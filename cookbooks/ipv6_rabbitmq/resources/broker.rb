@@ -56,6 +56,12 @@ property :cookie_path, String,
          callbacks: { 'is not an absolute path' => ->(v) { v.start_with?('/') } },
          description: "The rabbitmq user's Erlang cookie file (mode 0400, owner rabbitmq)."
 
+property :startup_timeout, Integer,
+         default: 90,
+         callbacks: { 'must be 10 or more (seconds)' => ->(v) { v >= 10 } },
+         description: "Seconds Debian's init script waits for the broker to boot (its own default is 600: a broker " \
+                      'that cannot boot would hold the converge for ten minutes).'
+
 property :service_name, String,
          default: 'rabbitmq-server',
          description: 'Name of the broker service.'
@@ -111,6 +117,17 @@ action :create do
                   { conf: Ipv6Rabbitmq::Config.rabbitmq_conf(addresses: nr.addresses, port: nr.port, management: nr.management,
                                                              management_port: nr.management_port, cluster_peers: nr.cluster_peers) },
                   verify_argv: ->(staged) { Ipv6Rabbitmq::Check.rabbitmq_conf_argv(staged) })
+
+  # Read by Debian's init script only (after its own defaults); no restart needed.
+  template '/etc/default/rabbitmq-server' do
+    cookbook 'ipv6_rabbitmq'
+    source 'default.erb'
+    owner 'root'
+    group 'root'
+    mode '0644'
+    variables(startup_timeout: nr.startup_timeout)
+    verify 'sh -n %{path}'
+  end
 
   file nr.cookie_path do
     content nr.cookie

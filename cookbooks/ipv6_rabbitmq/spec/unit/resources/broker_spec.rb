@@ -36,6 +36,10 @@ describe 'ipv6_rabbitmq_broker' do
       expect(rendered_lines('/etc/rabbitmq/enabled_plugins')).to include('[rabbitmq_management].')
     end
 
+    it "bounds the init script's wait for the broker to boot" do
+      expect(rendered_lines('/etc/default/rabbitmq-server')).to include('RABBITMQ_STARTUP_TIMEOUT=90')
+    end
+
     it 'writes the cookie 0400, owned by rabbitmq, never shown' do
       expect(chef_run).to create_file('/var/lib/rabbitmq/.erlang.cookie').with(owner: 'rabbitmq', group: 'rabbitmq', mode: '0400',
                                                                                sensitive: true, content: cookie)
