@@ -322,6 +322,27 @@ describe Ipv6Common::Site do
     end
   end
 
+  describe 'without the json_schemer gem' do
+    before do
+      described_class::Checker.instance_variable_set(:@schemer, nil)
+      allow(described_class::Checker).to receive(:require).with('json_schemer').and_raise(LoadError)
+    end
+
+    after { described_class::Checker.instance_variable_set(:@schemer, nil) }
+
+    it 'still loads a valid site (the compiled check accepts it)' do
+      expect(described_class.from_hash(good).name).to eq('lab')
+    end
+
+    it 'stops on a bad site with missing_gem and how to install it' do
+      data = good
+      data['name'] = 'Lab'
+      expect { described_class.from_hash(data) }.to raise_error(Ipv6Common::ConfigError, /json_schemer gem is not installed.*bundle install/) { |e|
+        expect(e.problems.map(&:code)).to eq(['missing_gem'])
+      }
+    end
+  end
+
   describe 'property helpers' do
     it { expect(described_class.dns_name('a.example.net', path: 'fqdn')).to eq('a.example.net') }
     it { expect { described_class.dns_name('a..net', path: 'fqdn') }.to raise_error(Ipv6Common::ConfigError, /\Afqdn: "a\.\.net"/) }
