@@ -42,7 +42,7 @@ module Ipv6Common
       def read_text(path)
         raise_problem('directory', path) if File.directory?(path)
         File.binread(path).force_encoding(Encoding::UTF_8)
-      rescue Errno::ENOENT, Errno::ENOTDIR
+      rescue Errno::ENOENT, Errno::ENOTDIR, ArgumentError # ArgumentError: a NUL byte in the path
         raise_problem('missing', path)
       rescue Errno::EACCES
         raise_problem('denied', path)

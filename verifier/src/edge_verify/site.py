@@ -482,6 +482,8 @@ def read(path):
         raise SiteError([file_problem("denied", file)]) from None
     except OSError as exc:
         raise SiteError([file_problem("io", file, reason=exc.strerror or str(exc))]) from None
+    except ValueError:  # a NUL byte in the path
+        raise SiteError([file_problem("missing", file)]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
