@@ -184,7 +184,11 @@ module Ipv6Common
         end
         below = out['properties']&.values.to_a + [out['additionalProperties'], out['items']].grep(Hash)
         # whether any node below has a rule: the walk skips subtrees without one
-        out.merge('x-rule' => rules.uniq, 'x-deep' => below.any? { |sub| !sub['x-rule'].empty? || sub['x-deep'] }).freeze
+        rules.uniq!
+        # x-norm: whether normalise has anything to do in this subtree
+        norm = rules.include?('address') || out['type'] == 'integer' || out['properties']&.values&.any? { |sub| sub.key?('default') } ||
+               below.any? { |sub| sub['x-norm'] }
+        out.merge('x-rule' => rules, 'x-deep' => below.any? { |sub| !sub['x-rule'].empty? || sub['x-deep'] }, 'x-norm' => norm ? true : false).freeze
       end
 
       COMPILED = compile(SCHEMA.reject { |k, _| k == '$defs' })
@@ -241,17 +245,19 @@ module Ipv6Common
       end
 
       # Defaults applied, integral floats of integer keys as Integers,
-      # addresses canonical. data must be valid.
+      # addresses canonical, in place. data must be valid, and not shared.
       def self.normalise(data, node = COMPILED)
+        return data unless node['x-norm']
+
         case data
         when Hash
-          out = data.to_h { |k, v| [k, (sub = child(node, k)) ? normalise(v, sub) : v] }
+          data.each { |k, v| (sub = child(node, k)) && sub['x-norm'] && (data[k] = normalise(v, sub)) }
           (node['properties'] || {}).each do |k, sub|
-            out[k] = normalise(JSON.parse(JSON.generate(sub['default'])), sub) if !out.key?(k) && sub.key?('default')
+            data[k] = normalise(JSON.parse(JSON.generate(sub['default'])), sub) if !data.key?(k) && sub.key?('default')
           end
-          out
+          data
         when Array
-          node['items'] ? data.map { |v| normalise(v, node['items']) } : data
+          (items = node['items']) ? data.map! { |v| normalise(v, items) } : data
         when Float
           node['type'] == 'integer' ? data.to_i : data
         when String
