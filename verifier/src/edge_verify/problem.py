@@ -32,6 +32,9 @@ VERIFIER_CODES = frozenset((
     "socket_mode",          # a control socket others can open
     "probe_failed",         # a fact could not be gathered
     "not_a_site_host",      # the host under test is not in the site
+    "broker_unreachable",   # rabbitmq-diagnostics cannot reach the node
+    "guest_user",           # the broker still has the guest user
+    "amqp_round_trip",      # a real AMQP client could not publish and consume a message
 ))
 CODES = SHARED_CODES | VERIFIER_CODES
 
