@@ -25,7 +25,6 @@ BRACKETED_PORTAL = f"[{ADDRESS}]:3260"
 UNBRACKETED_PORTAL = f"{ADDRESS}:3260"
 
 
-
 def _backend_configuration(path):
     """The backend's configuration as cinder-volume builds it: the driver options registered
     under the backend's section of the file."""
