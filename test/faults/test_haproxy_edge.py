@@ -108,6 +108,11 @@ CERT_FAULTS = {
     'key_mismatch': ({'mismatched_key': True}, 'key', 'install the key the certificate was issued for'),
     'missing_intermediate': ({'intermediate': False}, 'cert',
                              'append the intermediate certificate(s) after the leaf'),
+    # PKI policy (site pki.policy, OpenSSL security level 2 as the floor): two representative rules.
+    'weak_key': ({'weak_key': True}, 'cert',
+                 'has a 1024-bit RSA key; the policy wants at least 2048 bits'),
+    'sha1_signature': ({'sha1': True}, 'cert',
+                       'is signed with ecdsa-with-SHA1; pki.policy.signature_hashes allows sha256, sha384, sha512'),
 }
 
 
@@ -174,6 +179,11 @@ def break_with_other_name_on_cinder(lab):
                       (work / 'cinder.crt').read_bytes() + (work / 'cinder.key').read_bytes())
 
 
+def break_hsts(lab):
+    cfg = HAPROXY_ETC / 'haproxy.cfg'
+    cfg.write_text(re.sub(r'    http-response set-header Strict-Transport-Security .*\n', '', cfg.read_text()))
+
+
 def break_stats_socket_mode(lab):
     (lab.run_dir(EDGE_HOST) / 'haproxy' / 'admin.sock').chmod(0o666)
 
@@ -196,6 +206,9 @@ BEHIND_CHEFS_BACK = {
              'leaf subjectAltName glance.lab.example.net does not cover cinder.lab.example.net'))]),
     'tls_1_0': (break_with_tls_1_0, 'refuses_tls_before_1_2 and keystone', [
         (client, 'test_endpoint_refuses_tls_before_1_2[keystone]', 'keystone on port 5000 accepts TLSv1;')
+        for client in (OPS, CMP)]),
+    'no_hsts': (break_hsts, 'sends_hsts and keystone', [
+        (client, 'test_endpoint_sends_hsts[keystone]', 'keystone on port 5000 sends Strict-Transport-Security None;')
         for client in (OPS, CMP)]),
     'http_links': (break_forwarded_proto, 'links_to_https and nova', [
         (client, 'test_api_through_edge_links_to_https[nova]', 'links to http://nova.lab.example.net:8774/v1.0/')

@@ -42,7 +42,7 @@ CASES = [
     (changed(lambda d: d.pop("name")), [("name", "missing")]),
     (changed(lambda d: d["dns"].update(zonee="x")), [("dns.zonee", "unknown_key")]),
     (changed(lambda d: d["dns"].update(ttl=True)), [("dns.ttl", "type")]),
-    (changed(lambda d: d["dns"].update(ttl=30.0)), [("dns.ttl", "type")]),
+    (changed(lambda d: d["dns"].update(ttl=30.5)), [("dns.ttl", "type")]),
     (box1(addresses="2001:db8:20::1"),
      [("hosts.box1.addresses", "type")]),
     (box1(addresses=[7]), [("hosts.box1.addresses[0]", "type")]),
@@ -138,8 +138,8 @@ def test_load_raises_with_all_problems(tmp_path):
     with pytest.raises(site_mod.SiteError) as err:
         site_mod.load(path)
     found_codes = [(p.path, p.code) for p in err.value.problems]
-    assert found_codes == [("name", "bad_name"), ("pki", "missing"), ("hosts", "missing")]
-    assert str(err.value).splitlines()[0].startswith("name: 'Solo'")
+    assert found_codes == [("name", "bad_name"), ("hosts", "missing"), ("pki", "missing")]
+    assert str(err.value).splitlines()[0].startswith('name: "Solo" is not a valid name')
 
 
 def test_unparsable_yaml_is_not_yaml(tmp_path):
@@ -176,7 +176,7 @@ def test_load_option_resolves_against_root_and_cites_relative_path(tmp_path):
 
 
 def test_policy_tls_pki_policy_and_packages_defaults():
-    site = site_mod._build(MINIMAL, "inline")
+    site = site_mod.from_data(MINIMAL, "inline")
     assert site.policy == {"ipv4_loopback": "allow", "allowed_listeners": [], "preflight": True}
     assert site.tls["min_version"] == "TLSv1.2" and site.tls["hsts"] is True
     assert site.tls["hsts_max_age"] == 63072000
@@ -195,3 +195,8 @@ def test_policy_tls_pki_policy_and_packages_defaults():
 ])
 def test_new_sections_are_checked(edit, expected):
     assert found(changed(edit)) == expected
+
+
+def test_an_integral_float_is_an_integer_in_the_normalised_site():
+    site = site_mod.from_data(changed(lambda d: d["dns"].update(ttl=30.0)))
+    assert site.ttl == 30 and isinstance(site.ttl, int)

@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require_relative 'errors'
+require_relative 'pki'
 require_relative 'site'
 
 module Ipv6Common
@@ -44,13 +45,7 @@ module Ipv6Common
       'hsts_max_age' => 63_072_000,
     }.freeze
 
-    PKI_POLICY_DEFAULTS = {
-      'min_rsa_bits' => 2048,
-      'min_ec_bits' => 256,
-      'signature_hashes' => %w(sha256 sha384 sha512),
-      'max_validity_days' => 398,
-      'require_server_auth' => true,
-    }.freeze
+    PKI_POLICY_DEFAULTS = Pki::POLICY
 
     module_function
 

@@ -9,10 +9,12 @@ site = Ipv6Common::Site.for_node(node)
 endpoints = site.endpoints_on(node.name)
 addresses = site.addresses(node.name).map(&:to_s)
 tls = Ipv6Common::SiteDelivery.tls(site)
+pki_policy = Ipv6Common::SiteDelivery.pki_policy(site)
 
-# Refuse the run before any resource exists when a certificate is unfit:
-# HAProxy keeps serving the last good configuration.
-Ipv6Haproxy::CertCheck.check!(site, endpoints)
+# Refuse the run before any resource exists when a certificate is unfit
+# (chain, names, expiry, key, and the site's PKI policy): HAProxy keeps
+# serving the last good configuration. The bundles below reuse the result.
+Ipv6Haproxy::CertCheck.check!(site, endpoints, cache: node.run_state)
 
 pem_dir = '/etc/haproxy/certs'
 
@@ -50,11 +52,13 @@ endpoints.sort.each do |name, endpoint|
   pem = ::File.join(pem_dir, "#{name}.pem")
 
   ipv6_common_tls_bundle pem do
+    endpoint name
     cert endpoint['cert']
     key endpoint['key']
     ca_bundle site.ca_bundle
     fqdn endpoint['fqdn']
     window_days site.expiry_window_days
+    pki_policy pki_policy
     owner 'root'
     group 'root'
     mode '0600'

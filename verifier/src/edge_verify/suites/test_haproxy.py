@@ -132,3 +132,28 @@ def test_keystone_answers_through_edge(site):
         "site expects Keystone's v3 version document")
     problems = tls_checks.version_document_problems(endpoint, response.status_code, response.text)
     assert not problems, "\n".join(problems)
+
+
+def site_hsts(site):
+    """(on, max-age) from the site's tls section: tls.hsts [true], tls.hsts_max_age [63072000]."""
+    tls = getattr(site, "tls", None) or {}
+    if not isinstance(tls, dict):
+        tls = vars(tls)
+    return tls.get("hsts", True), tls.get("hsts_max_age", 63072000)
+
+
+@pytest.mark.client_side
+def test_endpoint_sends_hsts(site, endpoint):
+    """Without Strict-Transport-Security a browser or client that is once sent to http:// (a stale
+    link, an active attacker) talks plain HTTP; with it, it refuses to for max-age seconds."""
+    on, max_age = site_hsts(site)
+    expected = f"max-age={max_age}; includeSubDomains" if on else None
+    url = f"https://{endpoint.fqdn}:{endpoint.port}/"
+    try:
+        found = requests.get(url, verify=site.ca_bundle, timeout=TIMEOUT).headers.get("Strict-Transport-Security")
+    except requests.RequestException as error:
+        pytest.fail(f"{endpoint.host}: GET {url} failed: {error}; site expects the API behind "
+                    f"endpoints.{endpoint.name}", pytrace=False)
+    assert found == expected, (
+        f"{endpoint.host}: {endpoint.name} on port {endpoint.port} sends Strict-Transport-Security {found!r}; "
+        f"site expects {expected!r} (tls.hsts, tls.hsts_max_age in {site.source}); converge the host")
