@@ -11,7 +11,7 @@ module Ipv6Cinder
     # "[2001:db8::11]" for a literal, the name for a DNS name.
     def url_host(host, path:)
       return Ipv6Common::Address.parse(host, path: path).url_host if host.to_s.include?(':') || ipv4?(host)
-      return host if Ipv6Common::Site::DNS_NAME.match?(host.to_s)
+      return host if Ipv6Common::Validate::DNS_NAME.match?(host.to_s)
 
       raise Ipv6Common::ConfigError, Ipv6Common::Problem.new(
         path, 'not_an_address', "#{path}: #{host.inspect} is neither an IPv6 literal nor a DNS name; write e.g. 2001:db8::11"
@@ -19,7 +19,7 @@ module Ipv6Cinder
     end
 
     def ipv4?(host)
-      Resolv::IPv4::Regex.match?(host.to_s)
+      Ipv6Common::Validate::IPV4.match?(host.to_s)
     end
 
     # scheme://user:password@host:port/path with user and password percent-encoded.
