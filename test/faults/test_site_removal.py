@@ -18,6 +18,7 @@ from v6lab.chef import FINISHED
 EDGE_HOST = 'ctl1'
 REMOVED = 'glance'
 HAPROXY_CFG = Path('/etc/netns') / f'v6lab-{EDGE_HOST}' / 'haproxy' / 'haproxy.cfg'
+REMOVED_PEM = HAPROXY_CFG.parent / 'certs' / f'{REMOVED}.pem'
 
 # Runs in the ops host: THREADS threads, each sending GET /v3 to keystone over one keep-alive connection
 # (http.client reopens it when the server ends it with Connection: close), until the stop file exists.
@@ -153,6 +154,7 @@ def test_endpoint_removed_from_site_is_gone_after_converge_while_keystone_serves
     config = HAPROXY_CFG.read_text()
     assert not re.search(rf'\b{REMOVED}\b', config), f'{REMOVED} is still in {HAPROXY_CFG}:\n{config}'
     assert 'frontend keystone' in config
+    assert not REMOVED_PEM.exists(), f'{REMOVED_PEM} (a private key nothing serves) is still there'
     assert updated and 'reload service service[haproxy]' in log and 'restart service' not in log, log[-3000:]
     counts = json.loads(counts_line)
     print(f'keep-alive client: {counts}')
@@ -160,6 +162,6 @@ def test_endpoint_removed_from_site_is_gone_after_converge_while_keystone_serves
 
     # Repair: the endpoint is back with the site, and listening again.
     converge(lab)
-    assert f'frontend {REMOVED}' in HAPROXY_CFG.read_text()
+    assert f'frontend {REMOVED}' in HAPROXY_CFG.read_text() and REMOVED_PEM.exists()
     wait_for(f'port {endpoint["port"]} to listen again in {EDGE_HOST}',
              lambda: frontend_listening(lab, endpoint['port']))

@@ -202,6 +202,7 @@ def test_both_loaders_agree_on_every_mutated_site(ruby_mutations):
     assert len(ruby_mutations) == len(MUTATIONS)
     disagree = []
     for (ident, data), theirs in zip(MUTATIONS, ruby_mutations):
+        theirs = {k: theirs[k] for k in ("problems", "site")}
         ours = outcome(lambda: site_mod.from_data(data))
         if ours != theirs:
             disagree.append(f"{ident}:\n  python {ours['problems'] or 'valid'}\n  ruby   {theirs['problems'] or 'valid'}")
@@ -213,3 +214,16 @@ def test_both_loaders_agree_on_every_mutated_site(ruby_mutations):
 def test_mutations_exercise_many_codes(ruby_mutations):
     codes = {p["code"] for result in ruby_mutations for p in result["problems"]}
     assert len(codes) >= 20, sorted(codes)
+
+
+def test_the_fast_check_and_the_schema_libraries_give_the_same_verdict(ruby_mutations):
+    """A valid site skips the library; so the fast check must accept exactly what the library accepts."""
+    differ = []
+    for (ident, data), theirs in zip(MUTATIONS, ruby_mutations):
+        if not isinstance(data, dict):
+            continue
+        library = not any(site_mod.VALIDATOR.iter_errors(data))
+        fast = site_mod.fast_valid(site_mod.COMPILED, data)
+        if not library == fast == theirs["fast_valid"] == theirs["library_valid"]:
+            differ.append((ident, library, fast, theirs["fast_valid"], theirs["library_valid"]))
+    assert differ == []

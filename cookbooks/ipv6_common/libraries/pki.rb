@@ -89,7 +89,7 @@ module Ipv6Common
                           when OpenSSL::PKey::EC then ['EC', key.group.degree, [policy['min_ec_bits'], SECLEVEL['ec']].max]
                           when OpenSSL::PKey::DSA then ['DSA', key.p.num_bits, nil]
                           end
-      return nil unless type && (floor.nil? || bits < floor)
+      return unless type && (floor.nil? || bits < floor)
 
       wanted = floor ? "at least #{floor} bits (pki.policy.min_#{type.downcase}_bits, OpenSSL security level 2)" : 'RSA or EC'
       problem(path, 'weak_key', "#{cert.subject} has a #{bits}-bit #{type} key; the policy wants #{wanted}",
@@ -104,7 +104,7 @@ module Ipv6Common
 
     def self.signature_problem(path, cert, policy)
       hash = signature_hash(cert)
-      return nil if hash.nil? || (policy['signature_hashes'].include?(hash) && !SECLEVEL['weak_hashes'].include?(hash))
+      return if hash.nil? || (policy['signature_hashes'].include?(hash) && !SECLEVEL['weak_hashes'].include?(hash))
 
       allowed = policy['signature_hashes'] - SECLEVEL['weak_hashes']
       problem(path, 'weak_signature', "#{cert.subject} is signed with #{cert.signature_algorithm}; " \

@@ -147,33 +147,108 @@ module Ipv6Common
         end
       end
 
-      # The subschema at a $ref or plain node, with the rules of both.
-      def self.resolve(node)
-        return [node, Array(node['x-rule'])] unless node.is_a?(Hash) && node['$ref']
+      # The keywords the schema may use: the compiled form below knows
+      # exactly these (x-* are annotations), so a new keyword cannot slip
+      # past the fast check unnoticed.
+      KEYWORDS = %w($schema $defs $ref title description default type properties required additionalProperties
+                    propertyNames items minItems minProperties minLength minimum maximum enum pattern).freeze
 
-        target = DEFS.fetch(node['$ref'].delete_prefix('#/$defs/'))
-        [target.merge(node.reject { |k, _| k == '$ref' || k == 'x-rule' }), Array(target['x-rule']) + Array(node['x-rule'])]
+      # The schema with every $ref replaced by its target (siblings win),
+      # the rules of both kept under 'x-rule' as a list, patterns compiled.
+      def self.compile(node)
+        return node unless node.is_a?(Hash)
+
+        unknown = node.keys.reject { |k| k.start_with?('x-') || KEYWORDS.include?(k) }
+        raise ArgumentError, "site schema: keyword(s) #{unknown.join(', ')} not supported by the loader" unless unknown.empty?
+
+        rules = []
+        if node['$ref']
+          target = DEFS.fetch(node['$ref'].delete_prefix('#/$defs/'))
+          rules.concat(Array(target['x-rule']))
+          node = target.merge(node.reject { |k, _| k == '$ref' })
+        end
+        rules.concat(Array(node['x-rule'])) unless node['$ref'] || rules.include?(node['x-rule'])
+        out = node.to_h do |k, v|
+          case k
+          when 'properties' then [k, v.transform_values { |sub| compile(sub) }]
+          when 'additionalProperties', 'propertyNames', 'items' then [k, compile(v)]
+          when 'pattern' then [k, Validate.ecma(v)]
+          else [k, v]
+          end
+        end
+        below = out['properties']&.values.to_a + [out['additionalProperties'], out['items']].grep(Hash)
+        # whether any node below has a rule: the walk skips subtrees without one
+        out.merge('x-rule' => rules.uniq, 'x-deep' => below.any? { |sub| !sub['x-rule'].empty? || sub['x-deep'] }).freeze
       end
+
+      COMPILED = compile(SCHEMA.reject { |k, _| k == '$defs' })
+      RULES = SCHEMA.fetch('x-rules').keys.to_h { |name| [name, :"rule_#{name}"] }.freeze
 
       def self.child(node, key)
         sub = node['properties']&.[](key)
         sub || (node['additionalProperties'].is_a?(Hash) ? node['additionalProperties'] : nil)
       end
 
+      TYPES = {
+        'object' => ->(v) { v.is_a?(Hash) }, 'array' => ->(v) { v.is_a?(Array) }, 'string' => ->(v) { v.is_a?(String) },
+        'boolean' => ->(v) { [true, false].include?(v) },
+        'integer' => ->(v) { v.is_a?(Integer) || (v.is_a?(Float) && v.finite? && v == v.floor) },
+      }.freeze
+
+      # True when data satisfies the compiled schema: the fast check of a
+      # valid site. Only when it fails does json_schemer run to report
+      # (test_site_agreement holds both to the same verdict).
+      def self.valid?(node, value)
+        return false if node['type'] && !TYPES.fetch(node['type']).call(value)
+
+        case value
+        when Hash then valid_mapping?(node, value)
+        when Array
+          return false if node['minItems'] && value.size < node['minItems']
+
+          items = node['items']
+          items.nil? || value.all? { |v| valid?(items, v) }
+        when String
+          (node['minLength'].nil? || value.length >= node['minLength']) && (node['pattern'].nil? || node['pattern'].match?(value)) &&
+            (node['enum'].nil? || node['enum'].include?(value))
+        when Integer, Float
+          (node['minimum'].nil? || value >= node['minimum']) && (node['maximum'].nil? || value <= node['maximum']) &&
+            (node['enum'].nil? || node['enum'].include?(value))
+        else node['enum'].nil? || node['enum'].include?(value)
+        end
+      end
+
+      def self.valid_mapping?(node, value)
+        return false if node['minProperties'] && value.size < node['minProperties']
+        return false if node['required']&.any? { |k| !value.key?(k) }
+
+        props = node['properties'] || {}
+        extra = node['additionalProperties']
+        names = node['propertyNames']
+        value.all? do |k, v|
+          next false if names && !valid?(names, k)
+
+          sub = props[k] || extra
+          sub == false ? false : sub.nil? || sub == true || valid?(sub, v)
+        end
+      end
+
       # Defaults applied, integral floats of integer keys as Integers,
       # addresses canonical. data must be valid.
-      def self.normalise(data, node = SCHEMA)
-        node, rules = resolve(node)
+      def self.normalise(data, node = COMPILED)
         case data
         when Hash
-          (node['properties'] || {}).each { |k, sub| data[k] = JSON.parse(JSON.generate(sub['default'])) if !data.key?(k) && sub.key?('default') }
-          data.to_h { |k, v| [k, (sub = child(node, k)) ? normalise(v, sub) : v] }
+          out = data.to_h { |k, v| [k, (sub = child(node, k)) ? normalise(v, sub) : v] }
+          (node['properties'] || {}).each do |k, sub|
+            out[k] = normalise(JSON.parse(JSON.generate(sub['default'])), sub) if !out.key?(k) && sub.key?('default')
+          end
+          out
         when Array
           node['items'] ? data.map { |v| normalise(v, node['items']) } : data
         when Float
           node['type'] == 'integer' ? data.to_i : data
         when String
-          rules.include?('address') ? Validate.canonical_address(data) : data
+          node['x-rule'].include?('address') ? Validate.canonical_address(data) : data
         else data
         end
       end
@@ -188,11 +263,11 @@ module Ipv6Common
           @problems << Yaml.problem('not_mapping', 'the site', found: Validate.describe(data))
           return
         end
-        schema_problems
+        schema_problems unless self.class.valid?(COMPILED, data)
         typed = @problems.filter_map { |_t, p| p.path if p.code == 'type' }.to_h { |path| [path, true] }
         @problems.reject! { |_t, p| typed[p.path] && p.code != 'type' }
         rule_context
-        walk(SCHEMA, data, [])
+        walk(COMPILED, data, [])
         @problems = sort(@problems)
       end
 
@@ -203,6 +278,7 @@ module Ipv6Common
       end
 
       def add(tokens, code, node = {}, template: nil, **vars)
+        tokens = tokens.dup
         path = path_of(tokens)
         template ||= node.is_a?(Hash) ? node.dig('x-messages', code) : nil
         @marked[path] = true
@@ -268,16 +344,27 @@ module Ipv6Common
       # Runs the rules of each node in document order; a rule does not judge
       # a value the schema already found at fault.
       def walk(node, value, tokens)
-        node, rules = self.class.resolve(node)
-        rules.each do |rule|
-          break if @marked[path_of(tokens)]
+        node['x-rule'].each do |rule|
+          break if !@marked.empty? && @marked[path_of(tokens)]
 
-          send("rule_#{rule}", value, tokens, node)
+          send(RULES.fetch(rule), value, tokens, node)
         end
+        return unless node['x-deep']
+
         if value.is_a?(Hash)
-          value.each { |k, v| (sub = self.class.child(node, k)) && walk(sub, v, tokens + [k]) }
-        elsif value.is_a?(Array) && node['items']
-          value.each_with_index { |v, i| walk(node['items'], v, tokens + [i]) }
+          value.each do |k, v|
+            next unless (sub = self.class.child(node, k))
+
+            tokens.push(k)
+            walk(sub, v, tokens)
+            tokens.pop
+          end
+        elsif value.is_a?(Array) && (items = node['items'])
+          value.each_with_index do |v, i|
+            tokens.push(i)
+            walk(items, v, tokens)
+            tokens.pop
+          end
         end
       end
 

@@ -18,8 +18,15 @@ module Ipv6Common
 
     # An anchored schema pattern (ECMA-262: ^ and $ at the ends of the string).
     def self.pattern(name)
-      source = SCHEMA.dig('$defs', name, 'pattern')
-      Regexp.new("\\A#{source.delete_prefix('^').delete_suffix('$')}\\z")
+      ecma(SCHEMA.dig('$defs', name, 'pattern'))
+    end
+
+    # A schema pattern as a Ruby Regexp: ECMA-262's ^ and $ (no multiline)
+    # are the ends of the string.
+    def self.ecma(source)
+      source = "\\A#{source[1..]}" if source.start_with?('^')
+      source = "#{source[0..-2]}\\z" if source.end_with?('$') && !source.end_with?('\\$')
+      Regexp.new(source)
     end
 
     NAME = pattern('name')
@@ -29,12 +36,13 @@ module Ipv6Common
     IPV4 = /\A#{IPV4_OCTET}(?:\.#{IPV4_OCTET}){3}\z/.freeze
     # Hex groups and an optional dotted IPv4 tail, as inet_pton(AF_INET6) reads them.
     IPV6_CHARS = /\A[0-9A-Fa-f:.]+\z/.freeze
+    # [code, network, prefix length], checked in this order.
     ADDRESS_CLASSES = [
-      ['ipv4_mapped', IPAddr.new('::ffff:0:0/96')],
-      ['unspecified', IPAddr.new('::/128')],
-      ['loopback', IPAddr.new('::1/128')],
-      ['link_local', IPAddr.new('fe80::/10')],
-      ['multicast', IPAddr.new('ff00::/8')],
+      ['ipv4_mapped', 0xffff << 32, 96],
+      ['unspecified', 0, 128],
+      ['loopback', 1, 128],
+      ['link_local', 0xfe80 << 112, 10],
+      ['multicast', 0xff << 120, 8],
     ].freeze
 
     module_function
@@ -60,13 +68,54 @@ module Ipv6Common
       fqdn.end_with?(".#{zone}")
     end
 
-    # The IPAddr of a plain IPv6 literal (no brackets, zone id or prefix), else nil.
-    def ipv6(value)
+    # The 128-bit integer of a plain IPv6 literal (no brackets, zone id or
+    # prefix; an IPv4 tail allowed), else nil.
+    def ipv6_int(value)
       return unless value.is_a?(String) && IPV6_CHARS.match?(value) && value.include?(':')
 
-      IPAddr.new(value, Socket::AF_INET6)
-    rescue IPAddr::Error, ArgumentError
-      nil
+      halves = value.split('::', -1)
+      return if halves.size > 2
+
+      head = groups(halves[0], last: halves.size == 1)
+      tail = halves.size == 2 ? groups(halves[1], last: true) : []
+      return if head.nil? || tail.nil?
+
+      all = if halves.size == 2
+              return if head.size + tail.size > 7
+
+              head + Array.new(8 - head.size - tail.size, 0) + tail
+            else
+              head
+            end
+      all.size == 8 ? all.reduce(0) { |acc, g| (acc << 16) | g } : nil
+    end
+
+    HEXTET = /\A[0-9A-Fa-f]{1,4}\z/.freeze
+
+    # The 16-bit groups of one side of ::, or nil.
+    def groups(text, last:)
+      return [] if text.empty?
+
+      parts = text.split(':', -1)
+      out = []
+      parts.each_with_index do |part, i|
+        if last && i == parts.size - 1 && part.include?('.')
+          return nil unless IPV4.match?(part)
+
+          a, b, c, d = part.split('.').map(&:to_i)
+          out.push((a << 8) | b, (c << 8) | d)
+        else
+          return nil unless HEXTET.match?(part)
+
+          out << part.to_i(16)
+        end
+      end
+      out
+    end
+
+    def ipv6(value)
+      int = ipv6_int(value)
+      int && IPAddr.new(int, Socket::AF_INET6)
     end
 
     # The class of an address literal that makes it unfit, or nil for a
@@ -74,8 +123,8 @@ module Ipv6Common
     def address_class(value, allow: [])
       code = if value.start_with?('[') || value.end_with?(']') then 'bracketed'
              elsif IPV4.match?(value) then 'ipv4'
-             elsif (ip = ipv6(value)).nil? then 'not_an_address'
-             else ADDRESS_CLASSES.find { |_code, range| range.include?(ip) }&.first
+             elsif (int = ipv6_int(value)).nil? then 'not_an_address'
+             else ADDRESS_CLASSES.find { |_code, net, bits| (int >> (128 - bits)) == (net >> (128 - bits)) }&.first
              end
       code unless allow.map(&:to_s).include?(code)
     end
@@ -83,7 +132,8 @@ module Ipv6Common
     # RFC 5952 text of a valid literal: lower case, the first longest run of
     # two or more zero groups as ::.
     def canonical_address(value)
-      groups = format('%032x', ipv6(value).to_i).scan(/.{4}/).map { |g| g.to_i(16).to_s(16) }
+      int = ipv6_int(value)
+      groups = Array.new(8) { |i| ((int >> (112 - (16 * i))) & 0xffff).to_s(16) }
       start, length = zero_run(groups)
       return groups.join(':') unless length
 

@@ -36,7 +36,7 @@ property :window_days, Integer, default: 30,
                                 description: 'Refuse a certificate that expires within this many days (pki.expiry_window_days).'
 
 property :pki_policy, Hash, default: Ipv6Common::Pki::POLICY,
-                           description: 'The PKI policy the certificate must meet (site pki.policy): min_rsa_bits, min_ec_bits, ' \
+                            description: 'The PKI policy the certificate must meet (site pki.policy): min_rsa_bits, min_ec_bits, ' \
                                         'signature_hashes, max_validity_days, require_server_auth.'
 
 property :check_with, [String, nil], default: 'haproxy',

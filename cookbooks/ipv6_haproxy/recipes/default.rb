@@ -42,6 +42,23 @@ ipv6_haproxy_config '/etc/haproxy/haproxy.cfg' do
   hsts_max_age tls['hsts_max_age']
 end
 
+# The bundle of an endpoint no longer in the site holds a private key nothing
+# serves any more: delete it at the end of the run, after the configuration
+# stops naming it (these notifications queue behind the configuration's).
+stale = ::Dir.glob(::File.join(pem_dir, '*.pem')) - endpoints.keys.map { |name| ::File.join(pem_dir, "#{name}.pem") }
+unless stale.empty?
+  stale.sort.each do |path|
+    file path do
+      action :nothing
+    end
+  end
+
+  notify_group 'bundles of endpoints no longer in the site' do
+    stale.sort.each { |path| notifies :delete, "file[#{path}]", :delayed }
+    action :run
+  end
+end
+
 directory pem_dir do
   owner 'root'
   group 'root'

@@ -500,16 +500,50 @@ _Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pat
 VALIDATOR = _Validator(SCHEMA)
 
 
-def _resolve(node):
-    """The subschema at a $ref or plain node, with the rules of both."""
-    rules = node.get("x-rule") if isinstance(node, dict) else None
-    rules = [rules] if isinstance(rules, str) else list(rules or [])
-    if not isinstance(node, dict) or "$ref" not in node:
-        return node, rules
-    target = DEFS[node["$ref"].removeprefix("#/$defs/")]
-    merged = {**target, **{k: v for k, v in node.items() if k not in ("$ref", "x-rule")}}
-    own = target.get("x-rule")
-    return merged, ([own] if isinstance(own, str) else list(own or [])) + rules
+# The keywords the schema may use: the compiled form knows exactly these (x-* are annotations), so a
+# new keyword cannot slip past the fast check unnoticed.
+KEYWORDS = {"$schema", "$defs", "$ref", "title", "description", "default", "type", "properties", "required",
+            "additionalProperties", "propertyNames", "items", "minItems", "minProperties", "minLength", "minimum",
+            "maximum", "enum", "pattern"}
+
+
+def _rules(node):
+    rule = node.get("x-rule")
+    return [rule] if isinstance(rule, str) else list(rule or [])
+
+
+def compile_schema(node):
+    """The schema with every $ref replaced by its target (siblings win), the rules of both under x-rule
+    as a list, patterns compiled."""
+    if not isinstance(node, dict):
+        return node
+    unknown = [k for k in node if not k.startswith("x-") and k not in KEYWORDS]
+    if unknown:
+        raise ValueError(f"site schema: keyword(s) {', '.join(unknown)} not supported by the loader")
+    rules = []
+    if "$ref" in node:
+        target = DEFS[node["$ref"].removeprefix("#/$defs/")]
+        rules += _rules(target)
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    rules += [r for r in _rules(node) if r not in rules]
+    out = {}
+    for key, value in node.items():
+        if key == "properties":
+            value = {k: compile_schema(v) for k, v in value.items()}
+        elif key in ("additionalProperties", "propertyNames", "items"):
+            value = compile_schema(value)
+        elif key == "pattern":
+            value = _compiled(value)
+        out[key] = value
+    out["x-rule"] = rules
+    # whether any node below has a rule: the walk skips subtrees without one
+    below = [v for k, v in out.items() if k in ("additionalProperties", "items") and isinstance(v, dict)]
+    below += list((out.get("properties") or {}).values())
+    out["x-deep"] = any(sub["x-rule"] or sub["x-deep"] for sub in below)
+    return out
+
+
+COMPILED = compile_schema({k: v for k, v in SCHEMA.items() if k != "$defs"})
 
 
 def _child(node, key):
@@ -519,20 +553,62 @@ def _child(node, key):
     return sub
 
 
-def normalise(data, node=SCHEMA):
+_TYPES = {
+    "object": lambda v: isinstance(v, dict), "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str), "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: not isinstance(v, bool) and (isinstance(v, int) or (isinstance(v, float) and v.is_integer())),
+}
+
+
+def fast_valid(node, value):
+    """True when value satisfies the compiled schema: the fast check of a valid site. Only when it fails
+    does jsonschema run to report (test_site_agreement holds both to the same verdict)."""
+    kind = node.get("type")
+    if kind and not _TYPES[kind](value):
+        return False
+    if isinstance(value, dict):
+        if "minProperties" in node and len(value) < node["minProperties"]:
+            return False
+        if any(k not in value for k in node.get("required", ())):
+            return False
+        props, extra, names = node.get("properties") or {}, node.get("additionalProperties"), node.get("propertyNames")
+        for key, item in value.items():
+            if names is not None and not fast_valid(names, key):
+                return False
+            sub = props.get(key, extra)
+            if sub is False or (isinstance(sub, dict) and not fast_valid(sub, item)):
+                return False
+        return True
+    if isinstance(value, list):
+        if "minItems" in node and len(value) < node["minItems"]:
+            return False
+        items = node.get("items")
+        return items is None or all(fast_valid(items, v) for v in value)
+    if isinstance(value, str):
+        if "minLength" in node and len(value) < node["minLength"]:
+            return False
+        if "pattern" in node and not node["pattern"].search(value):
+            return False
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "minimum" in node and value < node["minimum"] or "maximum" in node and value > node["maximum"]:
+            return False
+    return "enum" not in node or any(value == e and type(value) is type(e) for e in node["enum"])
+
+
+def normalise(data, node=COMPILED):
     """Defaults applied, integral floats of integer keys as int, addresses canonical. data must be valid."""
-    node, rules = _resolve(node)
     if isinstance(data, dict):
-        data = dict(data)
+        out = {k: (normalise(v, sub) if (sub := _child(node, k)) is not None else v) for k, v in data.items()}
         for key, sub in (node.get("properties") or {}).items():
-            if key not in data and "default" in sub:
-                data[key] = copy.deepcopy(sub["default"])
-        return {k: (normalise(v, sub) if (sub := _child(node, k)) is not None else v) for k, v in data.items()}
+            if key not in out and "default" in sub:
+                out[key] = normalise(copy.deepcopy(sub["default"]), sub)
+        return out
     if isinstance(data, list):
-        return [normalise(v, node["items"]) for v in data] if "items" in node else data
+        items = node.get("items")
+        return [normalise(v, items) for v in data] if items is not None else data
     if isinstance(data, float) and node.get("type") == "integer":
         return int(data)
-    if isinstance(data, str) and "address" in rules:
+    if isinstance(data, str) and "address" in node["x-rule"]:
         return canonical_address(data)
     return data
 
@@ -554,17 +630,20 @@ class _Checker:
     def run(self):
         if not isinstance(self.data, dict):
             return [file_problem("not_mapping", "the site", found=describe(self.data))]
-        self.schema_problems()
+        if not fast_valid(COMPILED, self.data):
+            self.schema_problems()
         typed = {p.path for _, p in self.found if p.code == "type"}
         self.found = [(t, p) for t, p in self.found if p.code == "type" or p.path not in typed]
         dns = self.data.get("dns")
         zone = dns.get("zone") if isinstance(dns, dict) else None
         self.zone = zone if dns_name_ok(zone) else None
         self.hosts = self.data["hosts"] if isinstance(self.data.get("hosts"), dict) else None
-        self.walk(SCHEMA, self.data, [])
+        self.rules = {name: getattr(self, "rule_" + name) for name in SCHEMA["x-rules"]}
+        self.walk(COMPILED, self.data, [])
         return [p for _, p in sorted(self.found, key=self.order)]
 
     def add(self, tokens, code, node=None, template=None, **variables):
+        tokens = list(tokens)
         path = _path_of(tokens)
         if template is None and isinstance(node, dict):
             template = (node.get("x-messages") or {}).get(code)
@@ -605,19 +684,25 @@ class _Checker:
                  min=node.get("minimum"), max=node.get("maximum"))
 
     def walk(self, node, value, tokens):
-        node, rules = _resolve(node)
-        for rule in rules:
-            if _path_of(tokens) in self.marked:
+        for rule in node["x-rule"]:
+            if self.marked and _path_of(tokens) in self.marked:
                 break
-            getattr(self, f"rule_{rule}")(value, tokens, node)
+            self.rules[rule](value, tokens, node)
+        if not node["x-deep"]:
+            return
         if isinstance(value, dict):
             for key, item in value.items():
                 sub = _child(node, key)
                 if sub is not None:
-                    self.walk(sub, item, tokens + [key])
+                    tokens.append(key)
+                    self.walk(sub, item, tokens)
+                    tokens.pop()
         elif isinstance(value, list) and "items" in node:
+            items = node["items"]
             for i, item in enumerate(value):
-                self.walk(node["items"], item, tokens + [i])
+                tokens.append(i)
+                self.walk(items, item, tokens)
+                tokens.pop()
 
     def rule_address(self, value, tokens, node):
         if not isinstance(value, str):

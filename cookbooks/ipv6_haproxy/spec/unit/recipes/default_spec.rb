@@ -135,6 +135,39 @@ describe 'ipv6_haproxy::default' do
     end
   end
 
+  context 'with only the bundles of the site endpoints on disk' do
+    before do
+      allow(Dir).to receive(:glob).and_call_original
+      allow(Dir).to receive(:glob).with('/etc/haproxy/certs/*.pem').and_return(ctl1_endpoints.map { |n| "/etc/haproxy/certs/#{n}.pem" })
+    end
+
+    subject(:chef_run) { converge_as('ctl1') }
+
+    it 'deletes nothing (a second converge changes nothing)' do
+      expect(chef_run.find_resources(:notify_group)).to be_empty
+    end
+  end
+
+  context 'with the bundle of an endpoint that is no longer in the site' do
+    before do
+      allow(Dir).to receive(:glob).and_call_original
+      allow(Dir).to receive(:glob).with('/etc/haproxy/certs/*.pem')
+                                  .and_return(%w(/etc/haproxy/certs/keystone.pem /etc/haproxy/certs/swift.pem))
+    end
+
+    subject(:chef_run) { converge_as('ctl1') }
+
+    it 'deletes it at the end of the run, after the configuration stops naming it, and keeps the others' do
+      expect(chef_run.file('/etc/haproxy/certs/swift.pem').action).to eq([:nothing])
+      expect(chef_run.notify_group('bundles of endpoints no longer in the site'))
+        .to notify('file[/etc/haproxy/certs/swift.pem]').to(:delete).delayed
+      queued = chef_run.resource_collection.map(&:to_s)
+      expect(queued.index('notify_group[bundles of endpoints no longer in the site]'))
+        .to be > queued.index('ipv6_haproxy_config[/etc/haproxy/haproxy.cfg]')
+      expect(chef_run.find_resource(:file, '/etc/haproxy/certs/keystone.pem')).to be_nil
+    end
+  end
+
   context 'without the site file' do
     let(:site_file) { '/nonexistent/site.yml' }
 
