@@ -62,3 +62,11 @@ ipv6_cinder_iscsi_target 'lvm' do
   glance_api_servers glance ? [Ipv6Cinder::Conf.glance_url(glance['fqdn'], glance['port'])] : []
   transport_url transport if transport
 end
+
+probe = node['ipv6_cinder'] && node['ipv6_cinder']['probe_target']
+if probe
+  ipv6_cinder_probe_target probe['iqn'] do
+    path probe['path'] if probe['path']
+    size_mb probe['size_mb'] if probe['size_mb']
+  end
+end

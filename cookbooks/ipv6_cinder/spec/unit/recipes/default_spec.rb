@@ -71,3 +71,27 @@ describe 'ipv6_cinder::default' do
     it { expect { chef_run }.to raise_error(Ipv6Common::ConfigError, /services\.cinder\.target_helper: cxtadm on pike/) }
   end
 end
+
+describe 'ipv6_cinder::default with a probe target' do
+  before do
+    allow(Ipv6Cinder::Secret).to receive(:read).and_return('rabbit-pw')
+    stub_command('systemctl daemon-reload')
+  end
+
+  subject(:chef_run) do
+    path = SiteFiles.write(SiteFiles.lab)
+    ChefSpec::SoloRunner.new(platform: 'debian', version: '12', step_into: %w(ipv6_cinder_probe_target)) do |node|
+      node.name('ctl1')
+      node.override['ipv6_edge']['site_file'] = path
+      node.override['ipv6_cinder']['probe_target'] = { 'iqn' => 'iqn.2010-10.org.openstack:probe', 'size_mb' => 16 }
+    end.converge('ipv6_cinder::default')
+  end
+
+  it 'creates a sparse backing file once and a tgt target for it, reloading tgt on change' do
+    expect(chef_run).to run_execute('create sparse /var/lib/cinder/probe.img')
+      .with(command: ['truncate', '-s', '16M', '/var/lib/cinder/probe.img'], creates: '/var/lib/cinder/probe.img')
+    expect(chef_run).to render_file('/etc/tgt/conf.d/ipv6_cinder_probe.conf')
+      .with_content { |text| expect(text.lines.map(&:strip)).to include('<target iqn.2010-10.org.openstack:probe>', 'backing-store /var/lib/cinder/probe.img') }
+    expect(chef_run.template('/etc/tgt/conf.d/ipv6_cinder_probe.conf')).to notify('service[tgt]').to(:reload).delayed
+  end
+end
