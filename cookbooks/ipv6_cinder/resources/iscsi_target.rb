@@ -73,8 +73,8 @@ property :config_path, String,
          description: 'The file cinder-volume reads.'
 
 property :check_script, String,
-         default: '/usr/local/libexec/ipv6_cinder/check_cinder_conf.py',
-         description: 'Where the checker the template\'s verify runs is installed.'
+         default: lazy { ::File.join(Chef::Config[:file_cache_path], 'ipv6_cinder', 'check_cinder_conf.py') },
+         description: 'Where the checker the template\'s verify runs is installed (default: in Chef\'s file cache).'
 
 action_class do
   include Ipv6Common::ConfigFile
@@ -147,27 +147,28 @@ action :create do
   # tgtd takes its listening portal on the command line only (Debian's unit and
   # init script start it bare, on every address): a systemd drop-in, or the
   # start command Chef runs on hosts without systemd.
-  tgt_start = '/usr/local/libexec/ipv6_cinder/tgtd-start'
-  cookbook_file tgt_start do
-    cookbook 'ipv6_cinder'
-    source 'tgtd-start'
-    mode '0755'
-  end
+  if systemd?
+    directory '/etc/systemd/system/tgt.service.d'
 
-  directory '/etc/systemd/system/tgt.service.d'
+    template '/etc/systemd/system/tgt.service.d/ipv6_cinder.conf' do
+      cookbook 'ipv6_cinder'
+      source 'tgt.service.conf.erb'
+      variables(portals: portals)
+      notifies :run, 'execute[ipv6_cinder systemd daemon-reload]', :immediately
+      notifies :restart, 'service[tgt]', :delayed
+    end
 
-  template '/etc/systemd/system/tgt.service.d/ipv6_cinder.conf' do
-    cookbook 'ipv6_cinder'
-    source 'tgt.service.conf.erb'
-    variables(start: tgt_start, portals: portals)
-    notifies :run, 'execute[ipv6_cinder systemd daemon-reload]', :immediately
-    notifies :restart, 'service[tgt]', :delayed
-  end
-
-  execute 'ipv6_cinder systemd daemon-reload' do
-    command 'systemctl daemon-reload'
-    action :nothing
-    only_if { systemd? }
+    execute 'ipv6_cinder systemd daemon-reload' do
+      command 'systemctl daemon-reload'
+      action :nothing
+    end
+  else
+    tgt_start = ::File.join(::File.dirname(new_resource.check_script), 'tgtd-start')
+    cookbook_file tgt_start do
+      cookbook 'ipv6_cinder'
+      source 'tgtd-start'
+      mode '0755'
+    end
   end
 
   with_run_context :root do

@@ -66,8 +66,8 @@ describe 'ipv6_cinder_iscsi_target' do
 
     it 'checks the staged file with Cinder\'s own options before it replaces the live one' do
       expect(chef_run.template(CONF).verifications.map { |v| v.instance_variable_get(:@command) })
-        .to eq(['/usr/bin/python3 /usr/local/libexec/ipv6_cinder/check_cinder_conf.py --release zed --backend lvm %{path}'])
-      expect(chef_run).to create_cookbook_file('/usr/local/libexec/ipv6_cinder/check_cinder_conf.py').with(mode: '0755')
+        .to eq(["/usr/bin/python3 #{Chef::Config[:file_cache_path]}/ipv6_cinder/check_cinder_conf.py --release zed --backend lvm %{path}"])
+      expect(chef_run).to create_cookbook_file("#{Chef::Config[:file_cache_path]}/ipv6_cinder/check_cinder_conf.py").with(mode: '0755')
     end
 
     it 'keeps the file private to root and the cinder group, and out of the logs' do
@@ -94,9 +94,10 @@ describe 'ipv6_cinder_iscsi_target' do
     end
 
     it 'binds tgtd to the portals only, through a systemd drop-in' do
+      pretend_init_system(:systemd, 'tgt')
       expect(chef_run).to render_file('/etc/systemd/system/tgt.service.d/ipv6_cinder.conf').with_content { |text|
         expect(text.lines.map(&:strip)).to include(
-          'ExecStart=', 'ExecStart=/usr/local/libexec/ipv6_cinder/tgtd-start --foreground [2001:db8:10::11]:3260',
+          'ExecStart=', 'ExecStart=/usr/sbin/tgtd -f --iscsi portal=[2001:db8:10::11]:3260',
           'ExecStartPost=/usr/sbin/tgtadm --lld iscsi --op new --mode portal --param portal=[2001:db8:20::11]:3260'
         )
       }
@@ -109,7 +110,8 @@ describe 'ipv6_cinder_iscsi_target' do
 
       it 'starts tgtd with the portals on its command line, never bare' do
         expect(chef_run.service('tgt').start_command)
-          .to eq('/usr/local/libexec/ipv6_cinder/tgtd-start [2001:db8:10::11]:3260 [2001:db8:20::11]:3260')
+          .to eq("#{Chef::Config[:file_cache_path]}/ipv6_cinder/tgtd-start [2001:db8:10::11]:3260 [2001:db8:20::11]:3260")
+        expect(chef_run).not_to create_template('/etc/systemd/system/tgt.service.d/ipv6_cinder.conf')
         expect(chef_run.service('tgt').restart_command).to end_with('tgtd-start [2001:db8:10::11]:3260 [2001:db8:20::11]:3260')
       end
     end
@@ -160,6 +162,7 @@ describe 'ipv6_cinder_iscsi_target' do
       let(:helper) { name }
 
       it 'brackets the address and leaves tgtd alone' do
+        pretend_init_system(:systemd, 'tgt')
         expect(section('lvm')).to include("target_helper = #{name}", 'target_ip_address = [2001:db8:10::11]')
         expect(chef_run).not_to create_template('/etc/systemd/system/tgt.service.d/ipv6_cinder.conf')
       end
