@@ -32,6 +32,11 @@ VERIFIER_CODES = frozenset((
     "socket_mode",          # a control socket others can open
     "probe_failed",         # a fact could not be gathered
     "not_a_site_host",      # the host under test is not in the site
+    "cinder_target_option",  # cinder.conf lacks the release's target address option, or it is not a site address
+    "cinder_unbracketed",   # the target address is an unbracketed IPv6 literal where the helper needs brackets
+    "cinder_foreign_option",  # cinder.conf holds a target option of another release (silently ignored)
+    "cinder_my_ip",         # my_ip unset, bracketed or not a site address of the host
+    "iscsi_discovery",      # SendTargets discovery of the site portal finds no target
 ))
 CODES = SHARED_CODES | VERIFIER_CODES
 
