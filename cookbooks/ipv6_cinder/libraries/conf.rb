@@ -1,5 +1,6 @@
 # frozen_string_literal: true
 
+require 'erb'
 require 'uri'
 
 module Ipv6Cinder
@@ -24,18 +25,9 @@ module Ipv6Cinder
 
     # scheme://user:password@host:port/path with user and password percent-encoded.
     def url(scheme, host:, port: nil, user: nil, password: nil, path: '', key: 'url')
-      userinfo = user && [user, password].compact.map { |part| URI.encode_www_form_component(part).gsub('+', '%20') }.join(':')
+      userinfo = user && [user, password].compact.map { |part| ERB::Util.url_encode(part) }.join(':')
       URI::Generic.build(scheme: scheme, userinfo: userinfo, host: url_host(host, path: "#{key}.host"),
                          port: port && Integer(port), path: path).to_s
-    end
-
-    # oslo.messaging transport_url; the vhost is one path segment (/openstack -> %2Fopenstack).
-    def transport_url(hosts:, port:, user:, password:, vhost:)
-      servers = hosts.each_with_index.map do |host, i|
-        userinfo = [user, password].map { |part| URI.encode_www_form_component(part).gsub('+', '%20') }.join(':')
-        "#{userinfo}@#{url_host(host, path: "transport.hosts[#{i}]")}:#{Integer(port)}"
-      end
-      "rabbit://#{servers.join(',')}/#{URI.encode_www_form_component(vhost.to_s)}"
     end
 
     def database_url(host:, user:, password:, name:, port: nil)
@@ -48,23 +40,3 @@ module Ipv6Cinder
   end
 end
 
-module Ipv6Cinder
-  # A site secret reference ({file: PATH} or {env: NAME}) read at converge time;
-  # messages name the key, never the value.
-  module Secret
-    module_function
-
-    def read(ref, path:)
-      kind, target = ref.to_h.first
-      value = case kind.to_s
-              when 'file' then ::File.exist?(target) ? ::File.read(target).strip : nil
-              when 'env' then ENV[target]
-              end
-      return value if value && !value.empty?
-
-      raise Ipv6Common::ConfigError, Ipv6Common::Problem.new(
-        path, 'unreadable', "#{path}: the secret #{kind} #{target} is missing or empty; create it before the converge"
-      )
-    end
-  end
-end

@@ -19,14 +19,16 @@ Ipv6Cinder::Release.check_helper!(release, helper)
 
 addresses = site.addresses(node.name).map(&:to_s)
 
+# oslo.messaging: the broker host's site address (bracketed by TransportUrl),
+# the first user and vhost of services.rabbitmq.
 transport = nil
 if site.services.key?('rabbitmq')
   rabbitmq = site.service('rabbitmq')
-  user, entry = (rabbitmq['users'] || {}).min_by(&:first)
+  user, entry = (rabbitmq['users'] || {}).first
   if user
-    transport = Ipv6Cinder::Conf.transport_url(
-      hosts: site.addresses(rabbitmq['host']).map(&:to_s).first(1), port: rabbitmq['port'], user: user,
-      password: Ipv6Cinder::Secret.read(entry['password'], path: "services.rabbitmq.users.#{user}.password"),
+    transport = Ipv6Common::TransportUrl.render(
+      [{ 'host' => site.addresses(rabbitmq['host']).first.to_s, 'port' => rabbitmq['port'], 'user' => user,
+         'password' => Ipv6Common::Secret.read(entry['password'], path: "services.rabbitmq.users.#{user}.password") }],
       vhost: Array(rabbitmq['vhosts']).first || '/openstack'
     )
   end

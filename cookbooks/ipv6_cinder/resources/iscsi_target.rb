@@ -52,7 +52,7 @@ property :glance_api_servers, Array,
 
 property :transport_url, String,
          sensitive: true,
-         description: 'oslo.messaging URL (rabbit://user:password@[addr]:port/vhost), built with Ipv6Cinder::Conf.transport_url.'
+         description: 'oslo.messaging URL (rabbit://user:password@[addr]:port/vhost), built with Ipv6Common::TransportUrl.'
 
 property :database_connection, String,
          sensitive: true,

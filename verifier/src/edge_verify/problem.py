@@ -32,6 +32,9 @@ VERIFIER_CODES = frozenset((
     "socket_mode",          # a control socket others can open
     "probe_failed",         # a fact could not be gathered
     "not_a_site_host",      # the host under test is not in the site
+    "broker_unreachable",   # rabbitmq-diagnostics cannot reach the node
+    "guest_user",           # the broker still has the guest user
+    "amqp_round_trip",      # a real AMQP client could not publish and consume a message
     "cinder_target_option",  # cinder.conf lacks the release's target address option, or it is not a site address
     "cinder_unbracketed",   # the target address is an unbracketed IPv6 literal where the helper needs brackets
     "cinder_foreign_option",  # cinder.conf holds a target option of another release (silently ignored)

@@ -4,7 +4,7 @@ describe 'ipv6_cinder::default' do
   let(:site_data) { SiteFiles.lab }
 
   before do
-    allow(Ipv6Cinder::Secret).to receive(:read).and_return('rabbit-pw')
+    allow(Ipv6Common::Secret).to receive(:read).and_return('rabbit-pw')
     stub_command('systemctl daemon-reload')
   end
 
@@ -74,7 +74,7 @@ end
 
 describe 'ipv6_cinder::default with a probe target' do
   before do
-    allow(Ipv6Cinder::Secret).to receive(:read).and_return('rabbit-pw')
+    allow(Ipv6Common::Secret).to receive(:read).and_return('rabbit-pw')
     stub_command('systemctl daemon-reload')
   end
 
