@@ -39,4 +39,3 @@ module Ipv6Cinder
     end
   end
 end
-

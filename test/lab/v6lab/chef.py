@@ -59,15 +59,11 @@ def _attributes(lab):
     sparse file in the state directory) that the compute hosts discover. The site itself is read from
     that file on each run and never stored in the node, whose saved copy (node_path) outlives the export."""
     path = lab.path('chef', 'attributes.json')
-<<<<<<< HEAD
     probe = {'iqn': PROBE_IQN, 'path': str(lab.path('cinder', 'probe.img')), 'size_mb': 64}
-    path.write_text(json.dumps({'ipv6_edge': {'site_file': str(lab.site_file)},
-                                'ipv6_cinder': {'probe_target': probe}}, indent=2) + '\n')
-=======
     attributes = {'ipv6_edge': {'site_file': str(lab.site_file)},
-                  'ipv6_rabbitmq': {'client_config': str(lab.state_dir / 'rabbitmq' / 'oslo_messaging.conf')}}
+                  'ipv6_rabbitmq': {'client_config': str(lab.state_dir / 'rabbitmq' / 'oslo_messaging.conf')},
+                  'ipv6_cinder': {'probe_target': probe}}
     path.write_text(json.dumps(attributes, indent=2) + '\n')
->>>>>>> main
     return path
 
 
