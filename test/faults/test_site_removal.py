@@ -89,7 +89,10 @@ print(json.dumps(counts), flush=True)
 def converge(lab):
     """`lab converge --host ctl1` (two runs, the second must change nothing): (run-1 log, updated)."""
     status, log, updated = converge_host(lab, EDGE_HOST)
-    assert status == 0, f'converge failed:\n{log[-3000:]}'
+    if status != 0:
+        second = lab.state_dir / 'logs' / f'chef-{EDGE_HOST}-run2.log'
+        detail = second.read_text()[-3000:] if second.exists() else '(no second run)'
+        pytest.fail(f'converge failed; run 1:\n{log[-2000:]}\nrun 2:\n{detail}', pytrace=False)
     return log, updated
 
 
