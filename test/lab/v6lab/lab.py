@@ -11,9 +11,8 @@ PROJECT = Path(__file__).resolve().parents[3]
 DEFAULT_STATE = Path('/var/lib/v6lab')
 # Site files name lab files under this prefix; it is rewritten to the state directory.
 SITE_STATE_PREFIX = '/var/lib/v6lab'
-# $V6LAB_PREFIX names a private lab (namespaces, links, /etc/netns entries) beside the shared one.
-NS_PREFIX = os.environ.get('V6LAB_PREFIX', 'v6lab-')
-BRIDGE = NS_PREFIX + 'br0'
+NS_PREFIX = 'v6lab-'
+BRIDGE = 'v6lab-br0'
 # sh -c script: $1 = the host's /run, $2 = its UTS namespace file, the rest = the command.
 ENTER_HOST = 'mount --bind "$1" /run && uts=$2 && shift 2 && exec nsenter --uts="$uts" "$@"'
 # Linux limits interface names to 15 characters; host-side veths are NS_PREFIX + host.
