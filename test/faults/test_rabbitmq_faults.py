@@ -2,6 +2,7 @@
 behaviour without the preflight is recorded, and a config-change restart loses no durable message."""
 import re
 import secrets
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,8 @@ def converge(lab, host):
 
 
 def in_host(lab, host, argv, **kwargs):
-    return lab.run_in(host, argv, capture_output=True, text=True, **kwargs)
+    """argv in host; the CompletedProcess, whatever its exit status."""
+    return subprocess.run(lab.argv_in(host, argv), capture_output=True, text=True, **kwargs)
 
 
 def broker_state(lab, host):
