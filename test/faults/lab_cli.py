@@ -14,13 +14,14 @@ def lab_command(state_dir, *args, env=None):
                           env=env)
 
 
-def lab_verify(state_dir, selection):
-    """`lab verify` narrowed to the verifier tests matching the -k selection.
+def lab_verify(state_dir, selection, *pytest_args):
+    """`lab verify PYTEST_ARGS` narrowed to the verifier tests matching the -k selection.
 
     Returns (passed, output, problems): every problem of every pass (ops host, then each compute host),
     read from the pass's JSON report, as a dict with the pass's host as `client` and the test's name
     as `test`; a test that failed without a problem (an error) is there with code None."""
-    result = lab_command(state_dir, 'verify', env={**os.environ, 'PYTEST_ADDOPTS': f'-k {shlex.quote(selection)}'})
+    result = lab_command(state_dir, 'verify', *pytest_args,
+                         env={**os.environ, 'PYTEST_ADDOPTS': f'-k {shlex.quote(selection)}'})
     problems = []
     for path in sorted(Path(state_dir).glob('report-*.json')):
         client = path.stem.split('-', 1)[1]

@@ -158,7 +158,7 @@ def test_preflight_off_records_the_brokers_own_failure(lab, controller):
         record.write_text(f'converge exit {status}\n{output[-4000:]}\n--- rabbitmq-diagnostics -q ping: exit '
                           f'{ping.returncode}\n{ping.stdout}{ping.stderr}\n--- startup logs\n{startup.stdout}\n')
         print(record.read_text())
-        assert 'preflight is off' in chef_log(lab, controller)
+        assert 'policy.preflight is false' in chef_log(lab, controller)
     finally:
         site_file.write_text(original)
         hosts_file.write_text(hosts_original)

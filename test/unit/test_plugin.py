@@ -20,7 +20,7 @@ def edge_verify(*args, cwd):
 
 
 @pytest.mark.parametrize("site, message", [
-    ("missing.yml", "the site file missing.yml cannot be read: No such file or directory"),
+    ("missing.yml", "missing.yml does not exist; check the path, or create the site file"),
     (str(BAD_SITE), "is invalid:\nhosts.box1.addresses[0]: 192.0.2.10 is IPv4"),
 ])
 def test_a_bad_site_is_one_clear_error(tmp_path, site, message):

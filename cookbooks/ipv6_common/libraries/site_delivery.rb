@@ -47,7 +47,23 @@ module Ipv6Common
 
     PKI_POLICY_DEFAULTS = Pki::POLICY
 
+    POLICY_DEFAULTS = {
+      'ipv4_loopback' => 'allow',
+      'allowed_listeners' => [],
+      'preflight' => true,
+    }.freeze
+
     module_function
+
+    def policy(site)
+      POLICY_DEFAULTS.merge(section(site, :policy))
+    end
+
+    # False only when the site switches the checks before a converge off
+    # (policy.preflight: false), to show what the verifier catches.
+    def preflight?(site)
+      policy(site)['preflight'] != false
+    end
 
     def tls(site)
       TLS_DEFAULTS.merge(section(site, :tls))

@@ -9,8 +9,8 @@
 site = Ipv6Common::Site.for_node(node)
 host = site.host(node.name)
 
-if site.policy['preflight'] == false
-  Chef::Log.warn("#{node.name}: preflight is off (policy.preflight: false in the site); nothing stops an IPv4 name here")
+unless Ipv6Common::SiteDelivery.preflight?(site)
+  Chef::Log.warn("#{node.name}: policy.preflight is false in site #{site.name}: the host is not checked before the converge")
   return
 end
 

@@ -39,6 +39,10 @@ property :pki_policy, Hash, default: Ipv6Common::Pki::POLICY,
                             description: 'The PKI policy the certificate must meet (site pki.policy): min_rsa_bits, min_ec_bits, ' \
                                         'signature_hashes, max_validity_days, require_server_auth.'
 
+property :check, [true, false], default: true,
+                                description: 'Check the pair (Pki and the staged load by HAProxy) before writing; false only to show ' \
+                                              'what the verifier catches (site policy.preflight).'
+
 property :check_with, [String, nil], default: 'haproxy',
                                      description: 'The HAProxy binary that loads the staged file (`haproxy -c` on a minimal ' \
                                                   'configuration) before it replaces the live one; nil skips that check.'
@@ -63,12 +67,14 @@ action :create do
       Ipv6Common::Problem.new(p.path, p.code, "endpoint #{new_resource.fqdn}: #{p.message}")
     end
   end
-  found = Ipv6Common::Pki.checked(node.run_state, cert: new_resource.cert, key: new_resource.key,
-                                                  ca_bundle: new_resource.ca_bundle, fqdn: new_resource.fqdn,
-                                                  window_days: new_resource.window_days, policy: new_resource.pki_policy)
-  raise Ipv6Common::ConfigError, found.map(&explain) unless found.empty?
+  if new_resource.check
+    found = Ipv6Common::Pki.checked(node.run_state, cert: new_resource.cert, key: new_resource.key,
+                                                    ca_bundle: new_resource.ca_bundle, fqdn: new_resource.fqdn,
+                                                    window_days: new_resource.window_days, policy: new_resource.pki_policy)
+    raise Ipv6Common::ConfigError, found.map(&explain) unless found.empty?
+  end
 
-  haproxy = new_resource.check_with
+  haproxy = new_resource.check ? new_resource.check_with : nil
   file new_resource.path do
     content Ipv6Common::Pki.bundle_pem(cert: new_resource.cert, key: new_resource.key)
     owner new_resource.owner

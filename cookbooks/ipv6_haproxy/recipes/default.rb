@@ -10,11 +10,18 @@ endpoints = site.endpoints_on(node.name)
 addresses = site.addresses(node.name).map(&:to_s)
 tls = Ipv6Common::SiteDelivery.tls(site)
 pki_policy = Ipv6Common::SiteDelivery.pki_policy(site)
+preflight = Ipv6Common::SiteDelivery.preflight?(site)
 
 # Refuse the run before any resource exists when a certificate is unfit
 # (chain, names, expiry, key, and the site's PKI policy): HAProxy keeps
 # serving the last good configuration. The bundles below reuse the result.
-Ipv6Haproxy::CertCheck.check!(site, endpoints, cache: node.run_state)
+# A site with policy.preflight false deploys what it is given, to show what
+# the verifier catches.
+if preflight
+  Ipv6Haproxy::CertCheck.check!(site, endpoints, cache: node.run_state)
+else
+  Chef::Log.warn("#{node.name}: policy.preflight is false in site #{site.name}: certificates are deployed unchecked")
+end
 
 pem_dir = '/etc/haproxy/certs'
 
@@ -76,6 +83,7 @@ endpoints.sort.each do |name, endpoint|
     fqdn endpoint['fqdn']
     window_days site.expiry_window_days
     pki_policy pki_policy
+    check preflight
     owner 'root'
     group 'root'
     mode '0600'

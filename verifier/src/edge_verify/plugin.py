@@ -113,7 +113,7 @@ def site(pytestconfig):
 @pytest.fixture(scope="session")
 def policy(pytestconfig, site):
     """What the site allows beyond the rules (policy.ipv4_loopback, policy.allowed_listeners)."""
-    return policy_mod.policy_of(site, site_path(pytestconfig))
+    return policy_mod.policy_of(site)
 
 
 @pytest.fixture(scope="session")

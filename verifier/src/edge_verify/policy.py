@@ -1,14 +1,11 @@
 """The site's verification policy (policy.ipv4_loopback, policy.allowed_listeners), with its defaults.
 
-One accessor, policy_of(site, path): the loader's `site.policy` when it has one, else the raw
-`policy` mapping of the site file, else the defaults.
+One accessor, policy_of(site): the loader's `site.policy` (defaults applied by the loader) as a Policy.
 """
 from __future__ import annotations
 
 import dataclasses
 import ipaddress
-
-import yaml
 
 DEFAULT_IPV4_LOOPBACK = "allow"
 
@@ -52,13 +49,7 @@ def from_mapping(raw):
     return Policy(ipv4_loopback=raw.get("ipv4_loopback", DEFAULT_IPV4_LOOPBACK), allowed_listeners=tuple(allowed))
 
 
-def policy_of(site, path=None):
-    """The Policy of a loaded site (site.policy from the loader, else the file's raw `policy`)."""
+def policy_of(site):
+    """The Policy of a loaded site (the loader applies the defaults; a site object without one gets them too)."""
     loaded = getattr(site, "policy", None)
-    if loaded is not None:
-        return loaded if isinstance(loaded, Policy) else from_mapping(dict(loaded))
-    if path is None:
-        return Policy()
-    with open(path, encoding="utf-8") as f:
-        data = yaml.safe_load(f) or {}
-    return from_mapping(data.get("policy") if isinstance(data, dict) else None)
+    return loaded if isinstance(loaded, Policy) else from_mapping(dict(loaded or {}))

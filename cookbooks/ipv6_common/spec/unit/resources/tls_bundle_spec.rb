@@ -167,6 +167,23 @@ describe 'ipv6_common_tls_bundle' do
         end
       end
 
+      context 'with check false (site policy.preflight false) and a self-signed certificate' do
+        recipe do
+          ipv6_common_tls_bundle '/etc/haproxy/certs/keystone.pem' do
+            cert self_signed
+            key key_file
+            ca_bundle ca
+            fqdn 'keystone.lab.example.net'
+            check false
+          end
+        end
+
+        it 'writes it unchecked, without the staged HAProxy load' do
+          expect(chef_run).to create_file('/etc/haproxy/certs/keystone.pem')
+          expect(chef_run.file('/etc/haproxy/certs/keystone.pem').verifications).to be_empty
+        end
+      end
+
       context 'with a policy that allows a long-lived client certificate' do
         recipe do
           ipv6_common_tls_bundle '/etc/haproxy/certs/keystone.pem' do

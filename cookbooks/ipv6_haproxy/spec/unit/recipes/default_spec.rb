@@ -78,7 +78,7 @@ describe 'ipv6_haproxy::default' do
           expect(chef_run).to create_ipv6_common_tls_bundle(pem).with(
             cert: "/var/lib/v6lab/pki/#{name}.crt", key: "/var/lib/v6lab/pki/#{name}.key",
             ca_bundle: '/var/lib/v6lab/pki/ca.pem', fqdn: "#{name}.lab.example.net", window_days: 30,
-            owner: 'root', group: 'root', mode: '0600'
+            endpoint: name, pki_policy: Ipv6Common::Pki::POLICY, check: true, owner: 'root', group: 'root', mode: '0600'
           )
           expect(chef_run.ipv6_common_tls_bundle(pem)).to notify('service[haproxy]').to(:reload).delayed
         end
@@ -107,6 +107,21 @@ describe 'ipv6_haproxy::default' do
     it 'declares no endpoint and no certificate' do
       expect(chef_run.find_resources(:ipv6_haproxy_endpoint)).to be_empty
       expect(chef_run.find_resources(:ipv6_common_tls_bundle)).to be_empty
+    end
+  end
+
+  context 'with policy.preflight false and a self-signed keystone certificate' do
+    let(:pki_problems) do
+      { '/var/lib/v6lab/pki/keystone.crt' => [Ipv6Common::Problem.new('/var/lib/v6lab/pki/keystone.crt', 'self_signed', 'x')] }
+    end
+
+    before { allow_any_instance_of(Ipv6Common::Site).to receive(:policy).and_return('preflight' => false) }
+
+    subject(:chef_run) { converge_as('ctl1') }
+
+    it 'deploys it unchecked (to show what the verifier catches)' do
+      expect(chef_run).to create_ipv6_common_tls_bundle('/etc/haproxy/certs/keystone.pem').with(check: false)
+      expect(Ipv6Common::Pki).not_to have_received(:problems)
     end
   end
 
