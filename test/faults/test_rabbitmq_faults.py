@@ -13,8 +13,8 @@ from v6lab import dns
 CONF = '/etc/rabbitmq/rabbitmq.conf'
 PID_FILE = '/run/rabbitmq/pid'
 # The same restart as the doc formatter and as an INFO log line print it.
-RESTART = (re.compile(r'- restart service service\[rabbitmq-server\]'),
-           re.compile(r'service\[rabbitmq-server\] restarted'))
+RESTART = (re.compile(r'- restart service service\[rabbitmq-server[^\]]*\]'),
+           re.compile(r'service\[rabbitmq-server[^\]]*\] restarted'))
 
 
 def restarts(log):
