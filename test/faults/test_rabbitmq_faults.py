@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from lab_cli import lab_command
+from lab_cli import failed_with, lab_command, lab_verify
 from v6lab import dns
 
 CONF = '/etc/rabbitmq/rabbitmq.conf'
@@ -130,6 +130,24 @@ def test_durable_message_survives_config_change_restart(lab, controller):
     assert pid_after != pid_before, f'the broker was not restarted ({conf})'
     consumed = in_host(lab, client, ['/usr/bin/python3', '-c', KOMBU, url, 'consume', queue, body])
     assert consumed.returncode == 0 and consumed.stdout.strip() == body, consumed.stdout + consumed.stderr
+
+
+def test_verifier_sees_the_guest_user(lab, controller):
+    """guest back on the broker must fail its check with guest_user; a converge removes it again."""
+    selection = 'rabbitmq_has_no_guest_user'
+    ops = lab.hosts_with_role('ops')[0]
+    passed, output, _ = lab_verify(lab.state_dir, selection)
+    assert passed, f'the check fails before the fault:\n{output}'
+    added = in_host(lab, controller, ['rabbitmqctl', 'add_user', 'guest'], input='guest-fault-test\n')
+    assert added.returncode == 0, added.stdout + added.stderr
+    try:
+        passed, output, failures = lab_verify(lab.state_dir, selection)
+    finally:
+        status, repaired = converge(lab, controller)
+    assert not passed and failed_with(failures, ops, 'test_rabbitmq_has_no_guest_user', 'guest_user'), output
+    assert status == 0, repaired
+    passed, output, _ = lab_verify(lab.state_dir, selection)
+    assert passed, f'guest is still there after a converge:\n{output}'
 
 
 def test_preflight_off_records_the_brokers_own_failure(lab, controller):
