@@ -26,7 +26,8 @@ def lab_verify(state_dir, selection, *pytest_args):
     for path in sorted(Path(state_dir).glob('report-*.json')):
         client = path.stem.split('-', 1)[1]
         for test in json.loads(path.read_text())['tests']:
-            name = test['test'].rsplit('::', 1)[-1]
+            base, bracket, params = test['test'].partition('[')  # ids may hold IPv6 addresses (::)
+            name = base.rsplit('::', 1)[-1] + bracket + params
             problems += [{**problem, 'client': client, 'test': name} for problem in test['problems']]
             if test['outcome'] == 'failed' and not test['problems']:
                 problems.append({'client': client, 'test': name, 'code': None, 'found': test['message']})

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from lab_cli import lab_command
-from v6lab.chef import FINISHED
+from conftest import converge_host
 
 EDGE_HOST = 'ctl1'
 REMOVED = 'glance'
@@ -88,12 +87,10 @@ print(json.dumps(counts), flush=True)
 
 
 def converge(lab):
-    """`lab converge --host ctl1` (two runs, the second must change nothing): (status, run-1 log, updated)."""
-    result = lab_command(lab.state_dir, 'converge', '--host', EDGE_HOST)
-    log = (lab.state_dir / 'logs' / f'chef-{EDGE_HOST}-run1.log').read_text()
-    finished = FINISHED.findall(log)
-    assert result.returncode == 0, f'converge failed:\n{result.stdout}{result.stderr}\n{log[-3000:]}'
-    return log, int(finished[-1][0]) if finished else None
+    """`lab converge --host ctl1` (two runs, the second must change nothing): (run-1 log, updated)."""
+    status, log, updated = converge_host(lab, EDGE_HOST)
+    assert status == 0, f'converge failed:\n{log[-3000:]}'
+    return log, updated
 
 
 def frontend_listening(lab, port):
@@ -121,13 +118,13 @@ def start_client(lab, stop_file):
     return subprocess.Popen(lab.argv_in(client, argv), stdout=subprocess.PIPE, text=True)
 
 
-def test_endpoint_removed_from_site_is_gone_after_converge_while_keystone_serves(lab, tmp_path):
+def test_endpoint_removed_from_site_is_gone_after_converge_while_keystone_serves(edge, tmp_path):
     """Removing an endpoint from the site and converging again must remove its frontend and its listener
     (no stale merge with the node saved by the last run), and the reload that does it must not fail a
     single request of a client kept connected to another endpoint all along."""
+    lab = edge
     original = lab.site_file.read_text()
     endpoint = lab.site['endpoints'][REMOVED]
-    converge(lab)
     assert f'frontend {REMOVED}' in HAPROXY_CFG.read_text()
     assert frontend_listening(lab, endpoint['port'])
     saved_node = lab.state_dir / 'chef' / EDGE_HOST / 'nodes' / f'{EDGE_HOST}.json'

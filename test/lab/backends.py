@@ -54,7 +54,11 @@ def start(lab):
 
 
 def stop(lab):
-    """Stop what start() started (its pids are recorded as pids/backend-*.pid)."""
+    """Stop what start() started (its pids are recorded as pids/backend-*.pid), and a tgtd the
+    converge started: with targets defined it ignores SIGTERM (the lab's stop would wait 10 s)."""
+    for host in lab.hosts:
+        if (lab.run_dir(host) / 'tgtd.pid').exists():
+            subprocess.run(lab.argv_in(host, ['/etc/init.d/tgt', 'stop']), capture_output=True, timeout=30)
     pid_files = sorted((lab.state_dir / 'pids').glob(f'{PID_PREFIX}*.pid'))
     stop_pids([int(path.read_text()) for path in pid_files])
     for path in pid_files:

@@ -225,8 +225,8 @@ def file_problems(tmp_path, content, name="site.yml"):
 
 
 @pytest.mark.parametrize("text,message", [
-    ("name: [unclosed\n", r"is not valid YAML at line 1, column 7 \(did not find expected ',' or '\]'"),
-    ("name: solo\n dns: 1\n", r"at line 2, column 5 \(mapping values are not allowed"),
+    ("name: [unclosed\n", r"cannot be read as YAML: at line 1, column 7, did not find expected ',' or '\]'"),
+    ("name: solo\n dns: 1\n", r"at line 2, column 5, mapping values are not allowed"),
     ("- a list\n", "holds a list, not a mapping"),
     ("", "holds nothing; write the site as a YAML mapping"),
     ("~\n", "holds nothing, not a mapping"),
@@ -276,7 +276,8 @@ def test_an_address_yaml_reads_as_a_number_asks_to_quote_it(tmp_path, number):
 def test_an_alias_bomb_is_refused_at_once(tmp_path):
     levels = "abcdefghi"
     text = "a: &a [" + ", ".join(["lol"] * 9) + "]\n"
-    text += "".join(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]\n" for prev, name in zip(levels, levels[1:]))
+    text += "".join(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]\n"
+                    for prev, name in zip(levels, levels[1:]))
     started = time.monotonic()
     [(_, code, message)] = file_problems(tmp_path, text)
     assert time.monotonic() - started < 0.5

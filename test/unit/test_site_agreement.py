@@ -205,7 +205,8 @@ def test_both_loaders_agree_on_every_mutated_site(ruby_mutations):
         theirs = {k: theirs[k] for k in ("problems", "site")}
         ours = outcome(lambda: site_mod.from_data(data))
         if ours != theirs:
-            disagree.append(f"{ident}:\n  python {ours['problems'] or 'valid'}\n  ruby   {theirs['problems'] or 'valid'}")
+            disagree.append(f"{ident}:\n  python {ours['problems'] or 'valid'}\n"
+                            f"  ruby   {theirs['problems'] or 'valid'}")
     print(f"mutated sites: {len(MUTATIONS)}, both loaders agree on {len(MUTATIONS) - len(disagree)}")
     assert disagree == [], f"{len(disagree)} of {len(MUTATIONS)} mutated sites judged differently:\n" + \
         "\n".join(disagree[:20])

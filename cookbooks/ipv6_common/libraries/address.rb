@@ -77,9 +77,23 @@ module Ipv6Common
       "inet6:#{host_port(port)}"
     end
 
-    # Cinder target_ip_address: the iSCSI portal must be bracketed.
-    def cinder_target
-      url_host
+    # Cinder target helpers whose portal Cinder builds as "ADDRESS:PORT"
+    # (Cinder <= 14.0.1 never adds brackets; later ones pass a bracketed
+    # value unchanged), so an IPv6 address must be written bracketed.
+    CINDER_BRACKETED_HELPERS = %w(tgtadm lioadm ietadm scstadmin).freeze
+    # Helpers that take the bare address: the Chelsio target (Cinder's
+    # `iscsictl`, class CxtAdm, also called cxtadm) brackets it again in its
+    # own configuration, and NVMe-oF (nvmet) writes it as traddr.
+    CINDER_BARE_HELPERS = %w(iscsictl cxtadm nvmet).freeze
+
+    # Cinder target_ip_address (iscsi_ip_address up to Pike) for a target helper.
+    def cinder_target(helper)
+      return url_host if CINDER_BRACKETED_HELPERS.include?(helper)
+      return to_s if CINDER_BARE_HELPERS.include?(helper)
+
+      raise ConfigError, Problem.new('target_helper', 'bad_choice',
+                                     "target_helper: #{helper.inspect} is not a Cinder target helper; use one of " \
+                                     "#{(CINDER_BRACKETED_HELPERS + CINDER_BARE_HELPERS).join(', ')}")
     end
 
     # oslo my_ip: rejects brackets.

@@ -30,8 +30,10 @@ module Ipv6Common
   # the data does. Sections are rebuilt on every run from what the run
   # declares, so a section whose resource is gone is gone from the file.
   module ConfigFile
+    # start: false with notify: nil leaves the daemon alone (neither started nor
+    # restarted), for a daemon that cannot run until something else exists.
     def config_file(path, cookbook:, source:, verify:, service:, notify: :reload, owner: 'root', group: 'root',
-                    mode: '0644', variables: {}, collections: [])
+                    mode: '0644', variables: {}, collections: [], sensitive: false, start: true)
       with_run_context :root do
         edit_resource(:template, path) do
           cookbook cookbook
@@ -42,7 +44,8 @@ module Ipv6Common
           variables.each { |name, value| self.variables[name.to_sym] = value }
           collections.each { |name| self.variables[name.to_sym] ||= {} }
           verify verify
-          notifies notify, "service[#{service}]", :delayed
+          sensitive sensitive
+          notifies notify, "service[#{service}]", :delayed if notify
           action :nothing
           delayed_action :create
         end
@@ -56,7 +59,7 @@ module Ipv6Common
           supports status: true, reload: true, restart: true
           action :nothing
         end
-        daemon.delayed_action :start
+        daemon.delayed_action :start if start
       end
     end
 

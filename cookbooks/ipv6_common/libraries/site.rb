@@ -15,29 +15,35 @@ module Ipv6Common
   # every problem is reported at once, in file order. edge_verify.site
   # (Python) produces the same normalised site and the same messages.
   class Site
+    # Name patterns of site/schema.json, for resource properties.
+    NAME = Validate::NAME
+    DNS_NAME = Validate::DNS_NAME
+    ENV_NAME = Validate::ENV_NAME
+
     attr_reader :name, :zone, :ttl, :dns_server, :ca_bundle, :expiry_window_days,
                 :hosts, :endpoints, :services, :policy, :tls, :pki_policy, :packages, :data
 
     def self.load_file(path)
-      from_hash(read(path))
+      from_plain(read(path))
     end
 
     def self.from_hash(hash)
-      data = plain(hash)
-      found = problems(data)
+      from_plain(plain(hash))
+    end
+
+    # data: plain Hashes, Arrays and scalars with String keys.
+    def self.from_plain(data)
+      found = Checker.new(data).problems
       raise ConfigError, found unless found.empty?
 
       new(Checker.normalise(data))
     end
+    private_class_method :from_plain
 
-    # The site chef-client received as JSON attributes, node['ipv6_edge']['site'].
+    # The older name of Site.for_node (libraries/site_delivery.rb): the site
+    # file node['ipv6_edge']['site_file'] names, read once per run.
     def self.from_node(node)
-      data = node['ipv6_edge'] && node['ipv6_edge']['site']
-      return from_hash(data) if data
-
-      raise ConfigError, Problem.new('ipv6_edge.site', 'missing',
-                                     'ipv6_edge.site: no site description in the node attributes; pass it as JSON, ' \
-                                     "e.g. chef-client -j <(bin/site-json site/lab.yml) -N #{node.name}")
+      for_node(node)
     end
 
     def self.problems(hash)
@@ -140,10 +146,10 @@ module Ipv6Common
         @schemer ||= begin
           require 'json_schemer'
           JSONSchemer.schema(SCHEMA, regexp_resolver: 'ecma')
-        rescue LoadError
-          raise ConfigError, Problem.new('.', 'missing_gem', '.: the json_schemer gem is not installed, so the site cannot ' \
-                                                             'be checked against site/schema.json; install it with the ' \
-                                                             "project's bundle (bundle install) or gem install json_schemer")
+                     rescue LoadError
+                       raise ConfigError, Problem.new('.', 'missing_gem', '.: the json_schemer gem is not installed, so the site cannot ' \
+                                                                          'be checked against site/schema.json; install it with the ' \
+                                                                          "project's bundle (bundle install) or gem install json_schemer")
         end
       end
 
@@ -178,10 +184,15 @@ module Ipv6Common
         end
         below = out['properties']&.values.to_a + [out['additionalProperties'], out['items']].grep(Hash)
         # whether any node below has a rule: the walk skips subtrees without one
-        out.merge('x-rule' => rules.uniq, 'x-deep' => below.any? { |sub| !sub['x-rule'].empty? || sub['x-deep'] }).freeze
+        rules.uniq!
+        # x-norm: whether normalise has anything to do in this subtree
+        norm = rules.include?('address') || out['type'] == 'integer' || out['properties']&.values&.any? { |sub| sub.key?('default') } ||
+               below.any? { |sub| sub['x-norm'] }
+        out.merge('x-rule' => rules, 'x-deep' => below.any? { |sub| !sub['x-rule'].empty? || sub['x-deep'] }, 'x-norm' => norm ? true : false).freeze
       end
 
       COMPILED = compile(SCHEMA.reject { |k, _| k == '$defs' })
+      NONE = [].freeze
       RULES = SCHEMA.fetch('x-rules').keys.to_h { |name| [name, :"rule_#{name}"] }.freeze
 
       def self.child(node, key)
@@ -192,7 +203,7 @@ module Ipv6Common
       TYPES = {
         'object' => ->(v) { v.is_a?(Hash) }, 'array' => ->(v) { v.is_a?(Array) }, 'string' => ->(v) { v.is_a?(String) },
         'boolean' => ->(v) { [true, false].include?(v) },
-        'integer' => ->(v) { v.is_a?(Integer) || (v.is_a?(Float) && v.finite? && v == v.floor) },
+        'integer' => ->(v) { v.is_a?(Integer) || (v.is_a?(Float) && v.finite? && v == v.floor) }
       }.freeze
 
       # True when data satisfies the compiled schema: the fast check of a
@@ -234,17 +245,19 @@ module Ipv6Common
       end
 
       # Defaults applied, integral floats of integer keys as Integers,
-      # addresses canonical. data must be valid.
+      # addresses canonical, in place. data must be valid, and not shared.
       def self.normalise(data, node = COMPILED)
+        return data unless node['x-norm']
+
         case data
         when Hash
-          out = data.to_h { |k, v| [k, (sub = child(node, k)) ? normalise(v, sub) : v] }
+          data.each { |k, v| (sub = child(node, k)) && sub['x-norm'] && (data[k] = normalise(v, sub)) }
           (node['properties'] || {}).each do |k, sub|
-            out[k] = normalise(JSON.parse(JSON.generate(sub['default'])), sub) if !out.key?(k) && sub.key?('default')
+            data[k] = normalise(JSON.parse(JSON.generate(sub['default'])), sub) if !data.key?(k) && sub.key?('default')
           end
-          out
+          data
         when Array
-          node['items'] ? data.map { |v| normalise(v, node['items']) } : data
+          (items = node['items']) ? data.map! { |v| normalise(v, items) } : data
         when Float
           node['type'] == 'integer' ? data.to_i : data
         when String
@@ -274,7 +287,13 @@ module Ipv6Common
       private
 
       def path_of(tokens)
-        tokens.each_with_index.map { |t, i| t.is_a?(Integer) ? "[#{t}]" : (i.zero? ? t : ".#{t}") }.join
+        tokens.each_with_index.map do |t, i|
+          if t.is_a?(Integer)
+            "[#{t}]"
+          else
+            (i.zero? ? t : ".#{t}")
+          end
+        end.join
       end
 
       def add(tokens, code, node = {}, template: nil, **vars)
@@ -300,11 +319,11 @@ module Ipv6Common
       end
 
       def value_at(tokens)
-        tokens.reduce(@data) { |value, t| value[t] }
+        tokens.reduce(@data) { |acc, elem| acc[elem] }
       end
 
       def schema_at(text)
-        pointer(text).reduce(SCHEMA) { |node, t| node.is_a?(Array) ? node[Integer(t)] : node[t] }
+        pointer(text).reduce(SCHEMA) { |acc, elem| acc.is_a?(Array) ? acc[Integer(elem)] : acc[elem] }
       end
 
       def schema_problems
@@ -344,10 +363,13 @@ module Ipv6Common
       # Runs the rules of each node in document order; a rule does not judge
       # a value the schema already found at fault.
       def walk(node, value, tokens)
-        node['x-rule'].each do |rule|
-          break if !@marked.empty? && @marked[path_of(tokens)]
+        rules = node['x-rule']
+        unless rules.empty?
+          rules.each do |rule|
+            break if !@marked.empty? && @marked[path_of(tokens)]
 
-          send(RULES.fetch(rule), value, tokens, node)
+            send(RULES.fetch(rule), value, tokens, node)
+          end
         end
         return unless node['x-deep']
 
@@ -371,16 +393,16 @@ module Ipv6Common
       def rule_address(value, tokens, node)
         return unless value.is_a?(String)
 
-        code = Validate.address_class(value, allow: node['x-allow'] || [])
+        code = Validate.address_class(value, allow: node['x-allow'] || NONE)
         add(tokens, code, value: value, quoted: Validate.quoted(value), bare: value.delete('[]')) if code
       end
 
       def rule_duplicate_address(value, tokens, _node)
         canonical = Validate.canonical_address(value)
         if (first = @addresses[canonical])
-          add(tokens, 'duplicate_address', canonical: canonical, first: first)
+          add(tokens, 'duplicate_address', canonical: canonical, first: path_of(first))
         else
-          @addresses[canonical] = path_of(tokens)
+          @addresses[canonical] = tokens.dup
         end
       end
 

@@ -14,13 +14,15 @@ module Ipv6Common
     # reads a file into the same data, with the same problems.
     module Yaml
       BOOL = /\A(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)\z/.freeze
-      TRUE = %w(yes Yes YES true True TRUE on On ON).freeze
+      TRUTHY = %w(yes Yes YES true True TRUE on On ON).freeze
       NULL = /\A(?:~|null|Null|NULL|)\z/.freeze
       INT = /\A(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)\z/.freeze
       FLOAT = /\A(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|
                  [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|
                  [-+]?[0-9][0-9_]*[eE][-+]?[0-9]+)\z/x.freeze
       CORE = 'tag:yaml.org,2002:'
+      # The first characters of a plain scalar that may be anything but a string.
+      IMPLICIT_FIRST = 'yYnNtTfFoO-+0123456789.~<'
       # What YAML does not allow in a stream (outside escapes).
       CONTROL = /[^\t\n\r\u0020-\u007e\u0085\u00a0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/.freeze
 
@@ -40,7 +42,7 @@ module Ipv6Common
       def read_text(path)
         raise_problem('directory', path) if File.directory?(path)
         File.binread(path).force_encoding(Encoding::UTF_8)
-      rescue Errno::ENOENT, Errno::ENOTDIR
+      rescue Errno::ENOENT, Errno::ENOTDIR, ArgumentError # ArgumentError: a NUL byte in the path
         raise_problem('missing', path)
       rescue Errno::EACCES
         raise_problem('denied', path)
@@ -89,8 +91,9 @@ module Ipv6Common
       # Scalar text to the value YAML 1.1 reads (PyYAML's SafeLoader rules).
       def scalar(value, tag, plain)
         tag = nil if tag == '!'
+        return value if tag.nil? && (!plain || !(value.empty? || IMPLICIT_FIRST.include?(value[0, 1])))
+
         kind = if tag then tag.delete_prefix(CORE)
-               elsif !plain then 'str'
                elsif BOOL.match?(value) then 'bool'
                elsif INT.match?(value) then 'int'
                elsif FLOAT.match?(value) then 'float'
@@ -104,7 +107,7 @@ module Ipv6Common
       def construct(kind, value)
         case kind
         when 'str' then value
-        when 'bool' then TRUE.include?(value)
+        when 'bool' then TRUTHY.include?(value)
         when 'null' then nil
         when 'int' then int(value)
         when 'float' then float(value)
@@ -140,7 +143,7 @@ module Ipv6Common
       end
 
       def sexagesimal(text)
-        text.split(':').reduce(0) { |sum, digits| (sum * 60) + yield(digits) }
+        text.split(':').reduce(0) { |acc, elem| (acc * 60) + yield(elem) }
       end
 
       # Builds plain Hashes, Arrays and scalars from parser events.
@@ -176,7 +179,7 @@ module Ipv6Common
           return key(frame, value, tag, plain) if frame && frame.value.is_a?(Hash) && frame.key.nil?
 
           value = catch(:refused) { return add(Yaml.scalar(value, tag, plain)) }
-          refuse(value[0], tag: tag)
+          refuse(value.first, tag: tag)
         end
 
         def start_mapping(_anchor, tag, _implicit, _style)

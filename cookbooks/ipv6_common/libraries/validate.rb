@@ -71,12 +71,20 @@ module Ipv6Common
     # The 128-bit integer of a plain IPv6 literal (no brackets, zone id or
     # prefix; an IPv4 tail allowed), else nil.
     def ipv6_int(value)
-      return unless value.is_a?(String) && IPV6_CHARS.match?(value) && value.include?(':')
+      return unless value.is_a?(String)
+
+      cache = (@ipv6_ints ||= {})
+      cache.clear if cache.size > 100_000
+      cache.fetch(value) { cache[value] = parse_ipv6(value) }
+    end
+
+    def parse_ipv6(value)
+      return unless IPV6_CHARS.match?(value) && value.include?(':')
 
       halves = value.split('::', -1)
       return if halves.size > 2
 
-      head = groups(halves[0], last: halves.size == 1)
+      head = groups(halves.first, last: halves.size == 1)
       tail = halves.size == 2 ? groups(halves[1], last: true) : []
       return if head.nil? || tail.nil?
 
@@ -87,7 +95,7 @@ module Ipv6Common
             else
               head
             end
-      all.size == 8 ? all.reduce(0) { |acc, g| (acc << 16) | g } : nil
+      all.size == 8 ? all.reduce(0) { |acc, elem| (acc << 16) | elem } : nil
     end
 
     HEXTET = /\A[0-9A-Fa-f]{1,4}\z/.freeze
@@ -126,6 +134,8 @@ module Ipv6Common
              elsif (int = ipv6_int(value)).nil? then 'not_an_address'
              else ADDRESS_CLASSES.find { |_code, net, bits| (int >> (128 - bits)) == (net >> (128 - bits)) }&.first
              end
+      return code if code.nil? || allow.empty?
+
       code unless allow.map(&:to_s).include?(code)
     end
 
@@ -202,7 +212,7 @@ module Ipv6Common
     # Fills a template of x-messages: {name} from vars, {{ and }} as braces.
     def render(template, vars)
       template.gsub(/\{\{|\}\}|\{([a-z_]+)\}/) do |m|
-        next m[0] if ['{{', '}}'].include?(m)
+        next m.chr if ['{{', '}}'].include?(m)
 
         vars.fetch(Regexp.last_match(1).to_sym) { raise KeyError, "no #{m} for #{template}" }.to_s
       end

@@ -10,27 +10,30 @@ module Ipv6Haproxy
   TLS_POLICY = Ipv6Common::SiteDelivery::TLS_DEFAULTS.merge('dh_param_bits' => 2048).freeze
 
   # Predicates used by the resources' `callbacks`; each message completes
-  # Chef's "Option X's value V ..." and says what to write instead.
+  # Chef's "Option X's value V ..." and says what to write instead. The site's
+  # rules are Ipv6Common::Validate's (the site validator uses the same ones);
+  # HAProxy's own syntax adds the rest.
   module Validate
-    DNS_NAME = /\A(?=.{1,253}\z)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+\z/.freeze
     DURATION = /\A[1-9][0-9]*(ms|s|m)?\z/.freeze
 
     module_function
 
     def port?(value)
-      value.is_a?(Integer) && value.between?(1, 65_535)
+      Ipv6Common::Validate.port?(value)
     end
 
     def name?(value)
-      Ipv6Common::Validate::NAME.match?(value.to_s)
+      Ipv6Common::Validate.name?(value)
     end
 
+    # A public endpoint name: a site DNS name of two labels or more.
     def dns_name?(value)
-      DNS_NAME.match?(value.to_s)
+      Ipv6Common::Validate.dns_name?(value) && value.include?('.')
     end
 
+    # HAProxy's configuration has no quoting for paths: no spaces either.
     def absolute_path?(value)
-      value.is_a?(String) && value.start_with?('/') && !value.include?(' ')
+      Ipv6Common::Validate.absolute_path?(value) && !value.include?(' ')
     end
 
     def http_path?(value)

@@ -9,6 +9,7 @@ from .lab import PROJECT, LabError, run
 
 POLICYFILE = PROJECT / 'Policyfile.rb'
 LOCK = PROJECT / 'Policyfile.lock.json'
+PROBE_IQN = 'iqn.2010-10.org.openstack:probe'
 FINISHED = re.compile(r'(?:Chef Infra Client finished|Infra Phase complete), (\d+)/(\d+) resources updated')
 
 
@@ -54,11 +55,14 @@ def _client_rb(lab, host, export):
 
 
 def _attributes(lab):
-    """The JSON attributes of every run: only where the site file is. The site itself is read from that
-    file on each run and never stored in the node, whose saved copy (node_path) outlives the export."""
+    """The JSON attributes of every run: where the site file is, and the smoke-test iSCSI target (a
+    sparse file in the state directory) that the compute hosts discover. The site itself is read from
+    that file on each run and never stored in the node, whose saved copy (node_path) outlives the export."""
     path = lab.path('chef', 'attributes.json')
+    probe = {'iqn': PROBE_IQN, 'path': str(lab.path('cinder', 'probe.img')), 'size_mb': 64}
     attributes = {'ipv6_edge': {'site_file': str(lab.site_file)},
-                  'ipv6_rabbitmq': {'client_config': str(lab.state_dir / 'rabbitmq' / 'oslo_messaging.conf')}}
+                  'ipv6_rabbitmq': {'client_config': str(lab.state_dir / 'rabbitmq' / 'oslo_messaging.conf')},
+                  'ipv6_cinder': {'probe_target': probe}}
     path.write_text(json.dumps(attributes, indent=2) + '\n')
     return path
 

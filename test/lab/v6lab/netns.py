@@ -9,7 +9,7 @@ ETC_NETNS = Path('/etc/netns')
 # /etc entries that Chef-managed daemons write, per role. Each host gets a private copy
 # (ip netns exec mounts /etc/netns/NS/X over /etc/X), so a converge never touches the real /etc.
 ETC_COPIES = {
-    'controller': ('default', 'haproxy', 'rabbitmq', 'keystone', 'memcached.conf', 'tgt'),
+    'controller': ('default', 'haproxy', 'rabbitmq', 'keystone', 'memcached.conf', 'tgt', 'cinder'),
     'compute': ('default',),
     'dns': (),
     'ops': (),

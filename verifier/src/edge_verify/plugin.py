@@ -177,7 +177,9 @@ class Results:
         recorded = [json.loads(value) for name, value in report.user_properties if name == PROPERTY]
         host = recorded[-1]["host"] if recorded else None
         problems = [p for entry in recorded for p in entry["problems"]]
-        self.tests.append({"test": report.nodeid.split("@", 1)[0], "host": host, "outcome": report.outcome,
+        nodeid = report.nodeid  # under --dist loadgroup xdist appends "@GROUP" to parametrized ids
+        nodeid = nodeid[:nodeid.rindex("]@") + 1] if "]@" in nodeid else nodeid
+        self.tests.append({"test": nodeid, "host": host, "outcome": report.outcome,
                            "when": report.when, "problems": problems,
                            "message": None if report.passed or problems else str(report.longrepr)[-2000:]})
 

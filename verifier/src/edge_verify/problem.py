@@ -35,6 +35,11 @@ VERIFIER_CODES = frozenset((
     "broker_unreachable",   # rabbitmq-diagnostics cannot reach the node
     "guest_user",           # the broker still has the guest user
     "amqp_round_trip",      # a real AMQP client could not publish and consume a message
+    "cinder_target_option",  # cinder.conf lacks the release's target address option, or it is not a site address
+    "cinder_unbracketed",   # the target address is an unbracketed IPv6 literal where the helper needs brackets
+    "cinder_foreign_option",  # cinder.conf holds a target option of another release (silently ignored)
+    "cinder_my_ip",         # my_ip unset, bracketed or not a site address of the host
+    "iscsi_discovery",      # SendTargets discovery of the site portal finds no target
 ))
 CODES = SHARED_CODES | VERIFIER_CODES
 

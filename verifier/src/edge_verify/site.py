@@ -142,6 +142,11 @@ def port_ok(value):
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535
 
 
+@functools.lru_cache(maxsize=65536)
+def _ipv6_text(value):
+    return _ipv6(value)
+
+
 def _ipv6(value):
     if not isinstance(value, str) or ":" not in value or not IPV6_CHARS_RE.match(value):
         return None
@@ -158,7 +163,7 @@ def address_class(value, allow=()):
     elif IPV4_RE.match(value):
         code = "ipv4"
     else:
-        addr = _ipv6(value)
+        addr = _ipv6_text(value)
         if addr is None:
             code = "not_an_address"
         else:
@@ -168,7 +173,7 @@ def address_class(value, allow=()):
 
 def canonical_address(value):
     """RFC 5952 text of a valid literal."""
-    return _ipv6(value).compressed
+    return _ipv6_text(value).compressed
 
 
 def classify_address(value):
@@ -266,6 +271,8 @@ _FLOAT_RE = re.compile(r"(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.
                        r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+)\Z")
 _CONTROL_RE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _CORE = "tag:yaml.org,2002:"
+# The first characters of a plain scalar that may be anything but a string (as PyYAML's resolver).
+_IMPLICIT_FIRST = frozenset("yYnNtTfFoO-+0123456789.~<")
 
 
 class _Refused(Exception):
@@ -327,8 +334,8 @@ def _scalar(value, tag, plain, mark):
         tag = None
     if tag is not None:
         kind = tag.removeprefix(_CORE)
-    elif not plain:
-        kind = "str"
+    elif not plain or (value and value[0] not in _IMPLICIT_FIRST):
+        return value
     elif _BOOL_RE.match(value):
         kind = "bool"
     elif _INT_RE.match(value):
@@ -392,10 +399,11 @@ def _events_to_data(loader):
             raise _Refused("complex_key", event.start_mark)
         stack.append(_Frame(value, _child_path(stack)))
 
-    while loader.check_event():
+    scalar_event, end = yaml.ScalarEvent, yaml.StreamEndEvent
+    while True:
         event = loader.get_event()
         kind = type(event)
-        if kind is yaml.ScalarEvent:
+        if kind is scalar_event:
             frame = stack[-1] if stack else None
             plain = event.implicit[0]
             if frame is not None and isinstance(frame.value, dict) and frame.key is None:
@@ -424,7 +432,8 @@ def _events_to_data(loader):
             documents += 1
             if documents > 1:
                 raise _Refused("documents", event.start_mark)
-    return documents, root
+        elif kind is end:
+            return documents, root
 
 
 def load_text(text, file):
@@ -473,6 +482,8 @@ def read(path):
         raise SiteError([file_problem("denied", file)]) from None
     except OSError as exc:
         raise SiteError([file_problem("io", file, reason=exc.strerror or str(exc))]) from None
+    except ValueError:  # a NUL byte in the path
+        raise SiteError([file_problem("missing", file)]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -715,9 +726,9 @@ class _Checker:
         canonical = canonical_address(value)
         first = self.addresses.get(canonical)
         if first:
-            self.add(tokens, "duplicate_address", canonical=canonical, first=first)
+            self.add(tokens, "duplicate_address", canonical=canonical, first=_path_of(first))
         else:
-            self.addresses[canonical] = _path_of(tokens)
+            self.addresses[canonical] = tuple(tokens)
 
     def rule_host_ref(self, value, tokens, node):
         if isinstance(value, str) and self.hosts is not None and value not in self.hosts:

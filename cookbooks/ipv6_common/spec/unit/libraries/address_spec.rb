@@ -85,7 +85,17 @@ describe Ipv6Common::Address do
     it { expect(address.haproxy_bind(5000)).to eq('[2001:db8::11]:5000') }
     it { expect(address.rabbitmq_listener(5672)).to eq('2001:db8::11:5672') }
     it { expect(address.memcached(11_211)).to eq('inet6:[2001:db8::11]:11211') }
-    it { expect(address.cinder_target).to eq('[2001:db8::11]') }
+    %w(tgtadm lioadm ietadm scstadmin).each do |helper|
+      it("brackets the Cinder target address for #{helper}") { expect(address.cinder_target(helper)).to eq('[2001:db8::11]') }
+    end
+    %w(iscsictl cxtadm nvmet).each do |helper|
+      it("leaves the Cinder target address bare for #{helper}") { expect(address.cinder_target(helper)).to eq('2001:db8::11') }
+    end
+
+    it 'refuses an unknown Cinder target helper, naming it and the known ones' do
+      expect { address.cinder_target('iscsi') }
+        .to raise_error(Ipv6Common::ConfigError, /target_helper: "iscsi" is not a Cinder target helper; use one of tgtadm, .*nvmet/)
+    end
     it { expect(address.my_ip).to eq('2001:db8::11') }
 
     it 'refuses a port that is not an integer' do

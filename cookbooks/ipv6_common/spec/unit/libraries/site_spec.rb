@@ -172,7 +172,7 @@ describe Ipv6Common::Site do
       'a string preflight' => [->(d) { d['policy'] = { 'preflight' => 'no' } }, 'policy.preflight', 'type'],
       'a listener without a reason' => [->(d) { d['policy'] = { 'allowed_listeners' => [{ 'host' => 'ctl1', 'port' => 22, 'process' => 'sshd' }] } },
                                         'policy.allowed_listeners[0].reason', 'missing'],
-      'a listener on an IPv4 address' => [->(d) {
+      'a listener on an IPv4 address' => [lambda { |d|
         d['policy'] = { 'allowed_listeners' => [{ 'host' => 'ctl1', 'port' => 22, 'process' => 'sshd', 'reason' => 'x', 'address' => '10.0.0.1' }] }
       }, 'policy.allowed_listeners[0].address', 'ipv4'],
       'TLS 1.1' => [->(d) { d['tls'] = { 'min_version' => 'TLSv1.1' } }, 'tls.min_version', 'bad_choice'],
@@ -254,8 +254,8 @@ describe Ipv6Common::Site do
     it { expect(problems_in(File.read(lab_file))).to eq([]) }
 
     {
-      'a YAML syntax error' => ["name: [unclosed\n", /is not valid YAML at line 1, column 7 \(did not find expected ',' or '\]'/],
-      'a key indented under a scalar' => ["name: solo\n dns: 1\n", /at line 2, column 5 \(mapping values are not allowed/],
+      'a YAML syntax error' => ["name: [unclosed\n", /cannot be read as YAML: at line 1, column 7, did not find expected ',' or '\]'/],
+      'a key indented under a scalar' => ["name: solo\n dns: 1\n", /at line 2, column 5, mapping values are not allowed/],
       'a list' => ["- a list\n", /holds a list, not a mapping/],
       'an empty file' => ['', /holds nothing; write the site as a YAML mapping/],
       'a null document' => ["~\n", /holds nothing, not a mapping/],
@@ -319,6 +319,27 @@ describe Ipv6Common::Site do
     it 'reads booleans, nulls and dates as PyYAML does (dates stay strings)' do
       expect(Ipv6Common::Site::Yaml.load("a: [yes, Off, ~, '', 012, 0x1f, 1_000, 1.5, 2024-01-01, .inf]\n", 'x'))
         .to eq('a' => [true, false, nil, '', 10, 31, 1000, 1.5, '2024-01-01', Float::INFINITY])
+    end
+  end
+
+  describe 'without the json_schemer gem' do
+    before do
+      described_class::Checker.instance_variable_set(:@schemer, nil)
+      allow(described_class::Checker).to receive(:require).with('json_schemer').and_raise(LoadError)
+    end
+
+    after { described_class::Checker.instance_variable_set(:@schemer, nil) }
+
+    it 'still loads a valid site (the compiled check accepts it)' do
+      expect(described_class.from_hash(good).name).to eq('lab')
+    end
+
+    it 'stops on a bad site with missing_gem and how to install it' do
+      data = good
+      data['name'] = 'Lab'
+      expect { described_class.from_hash(data) }.to raise_error(Ipv6Common::ConfigError, /json_schemer gem is not installed.*bundle install/) { |e|
+        expect(e.problems.map(&:code)).to eq(['missing_gem'])
+      }
     end
   end
 

@@ -1,0 +1,11 @@
+name 'ipv6_cinder'
+maintainer 'IPv6 edge maintainers'
+maintainer_email 'ops@example.net'
+license 'Apache-2.0'
+description 'Cinder volume with an iSCSI target on the site IPv6 address, written under its release\'s option names'
+version '0.1.0'
+chef_version '>= 18.0'
+supports 'debian', '>= 12.0'
+supports 'ubuntu', '>= 22.04'
+
+depends 'ipv6_common'
