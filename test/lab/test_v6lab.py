@@ -42,8 +42,8 @@ def test_resolve_site_moves_only_state_paths(tmp_path):
 
 
 def test_file_references_finds_every_secret_file():
-    assert credentials.file_references(SITE['services']) == ['/var/lib/v6lab/secrets/rabbitmq-cookie',
-                                                            '/var/lib/v6lab/secrets/rabbitmq-openstack']
+    assert credentials.file_references(SITE['services']) == [
+        '/var/lib/v6lab/secrets/rabbitmq-cookie', '/var/lib/v6lab/secrets/rabbitmq-openstack']
     assert credentials.file_references({'u': {'password': {'env': 'X'}}}) == []
 
 

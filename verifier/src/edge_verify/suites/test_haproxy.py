@@ -108,34 +108,34 @@ def test_endpoint_refuses_tls_before_1_2(site, endpoint, here, check):
     check(problems, host=endpoint.host)
 
 
-@pytest.mark.client_side
-def test_api_through_edge_links_to_https(site, endpoint, ca_bundle_file, here, check):
-    """A request by name, verified against the site CA, reaches the API, whose version document must
-    link back to https://fqdn:port (a backend unaware of TLS sends clients to http://)."""
+def get_through_edge(endpoint, ca_bundle_file, here, check):
+    """(response, source) of GET https://fqdn:port/ verified against the CA; (None, source) after
+    reporting an http_error when the request fails."""
     url = f"https://{endpoint.fqdn}:{endpoint.port}/"
     source = f"GET {url} from {here}"
     try:
-        response = requests.get(url, verify=ca_bundle_file, timeout=TIMEOUT)
+        return requests.get(url, verify=ca_bundle_file, timeout=TIMEOUT), source
     except requests.RequestException as error:
         check([Problem(endpoint.host, "http_error", f"GET {url} failed: {error}",
                        f"the API behind endpoints.{endpoint.name}", f"the {endpoint.name} frontend and its backend "
                        f"on {endpoint.host}", source)], host=endpoint.host)
-        return
-    check(haproxy.version_document_problems(endpoint, response.status_code, response.text, source=source),
-          host=endpoint.host)
+        return None, source
+
+
+@pytest.mark.client_side
+def test_api_through_edge_links_to_https(site, endpoint, ca_bundle_file, here, check):
+    """A request by name, verified against the site CA, reaches the API, whose version document must
+    link back to https://fqdn:port (a backend unaware of TLS sends clients to http://)."""
+    response, source = get_through_edge(endpoint, ca_bundle_file, here, check)
+    if response is not None:
+        check(haproxy.version_document_problems(endpoint, response.status_code, response.text, source=source),
+              host=endpoint.host)
 
 
 @pytest.mark.client_side
 def test_endpoint_sends_hsts(site, endpoint, ca_bundle_file, here, check):
     """Strict-Transport-Security keeps clients on https once they have been there (tls.hsts)."""
-    url = f"https://{endpoint.fqdn}:{endpoint.port}/"
-    source = f"GET {url} from {here}"
-    try:
-        response = requests.get(url, verify=ca_bundle_file, timeout=TIMEOUT)
-    except requests.RequestException as error:
-        check([Problem(endpoint.host, "http_error", f"GET {url} failed: {error}",
-                       f"the API behind endpoints.{endpoint.name}", f"the {endpoint.name} frontend and its backend "
-                       f"on {endpoint.host}", source)], host=endpoint.host)
-        return
-    check(haproxy.hsts_problems(site, endpoint, response.headers.get("Strict-Transport-Security"), source=source),
-          host=endpoint.host)
+    response, source = get_through_edge(endpoint, ca_bundle_file, here, check)
+    if response is not None:
+        check(haproxy.hsts_problems(site, endpoint, response.headers.get("Strict-Transport-Security"),
+                                    source=source), host=endpoint.host)

@@ -32,7 +32,7 @@ describe Ipv6Common::Site do
     context 'with a file that is not valid YAML' do
       let(:path) { SiteFiles.write("hosts: [\n") }
 
-      it { expect { described_class.for_node(node) }.to raise_error(Ipv6Common::ConfigError, /is not valid YAML at line/) }
+      it { expect { described_class.for_node(node) }.to raise_error(Ipv6Common::ConfigError, /cannot be read as YAML/) }
     end
   end
 end
