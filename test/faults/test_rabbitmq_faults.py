@@ -2,16 +2,23 @@
 behaviour without the preflight is recorded, and a config-change restart loses no durable message."""
 import re
 import secrets
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-from lab_cli import lab_command
+from lab_cli import failed_with, lab_command, lab_verify
 from v6lab import dns
 
 CONF = '/etc/rabbitmq/rabbitmq.conf'
 PID_FILE = '/run/rabbitmq/pid'
-RESTART = re.compile(r'service\[rabbitmq-server\] restarted|restart service service\[rabbitmq-server\]')
+# The same restart as the doc formatter and as an INFO log line print it.
+RESTART = (re.compile(r'- restart service service\[rabbitmq-server[^\]]*\]'),
+           re.compile(r'service\[rabbitmq-server[^\]]*\] restarted'))
+
+
+def restarts(log):
+    return max(len(pattern.findall(log)) for pattern in RESTART)
 
 
 def converge(lab, host):
@@ -20,7 +27,8 @@ def converge(lab, host):
 
 
 def in_host(lab, host, argv, **kwargs):
-    return lab.run_in(host, argv, capture_output=True, text=True, **kwargs)
+    """argv in host; the CompletedProcess, whatever its exit status."""
+    return subprocess.run(lab.argv_in(host, argv), capture_output=True, text=True, **kwargs)
 
 
 def broker_state(lab, host):
@@ -117,11 +125,29 @@ def test_durable_message_survives_config_change_restart(lab, controller):
     status, output = converge(lab, controller)
     assert status == 0, output
     log = chef_log(lab, controller, runs=(1, 2))
-    assert len(RESTART.findall(log)) == 1, f'expected one restart of the broker, log:\n{log[-3000:]}'
+    assert restarts(log) == 1, f'expected one restart of the broker, log:\n{log[-3000:]}'
     pid_after, _ = broker_state(lab, controller)
     assert pid_after != pid_before, f'the broker was not restarted ({conf})'
     consumed = in_host(lab, client, ['/usr/bin/python3', '-c', KOMBU, url, 'consume', queue, body])
     assert consumed.returncode == 0 and consumed.stdout.strip() == body, consumed.stdout + consumed.stderr
+
+
+def test_verifier_sees_the_guest_user(lab, controller):
+    """guest back on the broker must fail its check with guest_user; a converge removes it again."""
+    selection = 'rabbitmq_has_no_guest_user'
+    ops = lab.hosts_with_role('ops')[0]
+    passed, output, _ = lab_verify(lab.state_dir, selection)
+    assert passed, f'the check fails before the fault:\n{output}'
+    added = in_host(lab, controller, ['rabbitmqctl', 'add_user', 'guest'], input='guest-fault-test\n')
+    assert added.returncode == 0, added.stdout + added.stderr
+    try:
+        passed, output, failures = lab_verify(lab.state_dir, selection)
+    finally:
+        status, repaired = converge(lab, controller)
+    assert not passed and failed_with(failures, ops, 'test_rabbitmq_has_no_guest_user', 'guest_user'), output
+    assert status == 0, repaired
+    passed, output, _ = lab_verify(lab.state_dir, selection)
+    assert passed, f'guest is still there after a converge:\n{output}'
 
 
 def test_preflight_off_records_the_brokers_own_failure(lab, controller):

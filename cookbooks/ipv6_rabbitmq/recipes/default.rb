@@ -15,19 +15,21 @@ package 'rabbitmq-server' do
   version Ipv6Common::SiteDelivery.package_version(site, 'rabbitmq-server')
 end
 
+# Before anything that runs rabbitmqctl (a service status check does): the
+# first CLI call starts epmd, and epmd keeps the addresses it started with.
+ipv6_rabbitmq_broker broker.node_name do
+  addresses broker.addresses
+  port broker.port
+  cluster_peers broker.cluster_peers
+  cookie broker.cookie
+end
+
 # systemd where PID 1 is systemd, Debian's init script where it is not (the
 # init script's start waits until the broker runs). ipv6_rabbitmq_broker
 # starts it, and restarts it once when its files change.
 service 'rabbitmq-server' do
   supports status: true, restart: true
   action :enable
-end
-
-ipv6_rabbitmq_broker broker.node_name do
-  addresses broker.addresses
-  port broker.port
-  cluster_peers broker.cluster_peers
-  cookie broker.cookie
 end
 
 broker.vhosts.each do |vhost|

@@ -67,8 +67,15 @@ property :service_name, String,
          description: 'Name of the broker service.'
 
 action_class do
+  # The broker's service as this resource declares it, under a name of its own: a notification
+  # names a resource, and the recipe's service[rabbitmq-server] (enable) lives in the run's root
+  # context, whose delayed queue runs only at the end of the whole run.
+  def service_label
+    "#{new_resource.service_name} for #{new_resource.node_name}"
+  end
+
   def service_ref
-    "service[#{new_resource.service_name}]"
+    "service[#{service_label}]"
   end
 
   # verify block: runs a checker argv; a failure stops the run with the checker's own words.
@@ -135,7 +142,7 @@ action :create do
     group 'rabbitmq'
     mode '0400'
     sensitive true
-    notifies :restart, "service[#{nr.service_name}]", :delayed
+    notifies :restart, service_ref, :delayed
   end
 
   # Queued after the restarts the files may send: a first run boots the
@@ -145,7 +152,8 @@ action :create do
   # restarts above, then this start) runs when this resource finishes, so
   # the broker runs with the new configuration before any user, vhost or
   # permission is managed.
-  service nr.service_name do
+  service service_label do
+    service_name nr.service_name
     supports status: true, restart: true
     action :nothing
     delayed_action :start

@@ -41,6 +41,11 @@ describe 'ipv6_rabbitmq::default' do
       expect(declared.index('ipv6_common_preflight[ctl1]')).to be < declared.index('apt_package[rabbitmq-server]')
     end
 
+    it 'writes the broker files before any service status check could start epmd with other addresses' do
+      chef_run
+      expect(declared.index('ipv6_rabbitmq_broker[rabbit@ctl1]')).to be < declared.index('service[rabbitmq-server]')
+    end
+
     it 'configures the broker on the site address with the cookie from the secret' do
       expect(chef_run).to create_ipv6_rabbitmq_broker('rabbit@ctl1').with(addresses: ['2001:db8:10::11'], port: 5672,
                                                                           cookie: 'c00kie' * 5, cluster_peers: [])
