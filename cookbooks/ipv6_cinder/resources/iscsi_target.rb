@@ -43,7 +43,7 @@ property :target_port, Integer,
 property :my_ip, String,
          required: true,
          description: 'The host\'s own address (DEFAULT my_ip), always written, bare: Cinder rejects brackets here and ' \
-                      'falls back to 127.0.0.1 on a host without IPv4.',
+                      'falls back to the IPv4 loopback address on a host without IPv4.',
          coerce: proc { |v| v.is_a?(String) ? Ipv6Common::Address.parse(v, path: "ipv6_cinder_iscsi_target[#{name}] my_ip").to_s : v }
 
 property :glance_api_servers, Array,
