@@ -14,7 +14,7 @@ def test_argv_scans_the_site_address_by_name_trusting_the_site_ca(lab):
     argv = scan.testssl_argv(lab.endpoints["keystone"], "2001:db8:10::11", "/ca.pem", "/tmp/k.json", scan.SUBSET)
     assert argv[0] == "testssl" and argv[-1] == "https://keystone.lab.example.net:5000"
     assert argv[argv.index("--ip") + 1] == "2001:db8:10::11" and argv[argv.index("--add-ca") + 1] == "/ca.pem"
-    assert ["-p", "-s", "-f", "-U", "-h"] == argv[-6:-1]
+    assert ["-p", "-s", "-f", "-h"] == argv[-5:-1]
 
 
 def test_medium_or_worse_fails_and_low_is_reported_only():

@@ -72,6 +72,12 @@ module Ipv6Common
       "#{self}:#{Integer(port)}"
     end
 
+    # An Erlang ip_address() term, e.g. for -kernel inet_dist_use_interface:
+    # eight 16-bit integers in a tuple.
+    def erlang_tuple
+      "{#{@ip.hton.unpack('n8').join(',')}}"
+    end
+
     # oslo_cache.memcache_pool / keystonemiddleware memcached_servers.
     def memcached(port)
       "inet6:#{host_port(port)}"

@@ -10,6 +10,7 @@ module Ipv6Rabbitmq
     NODE_NAME = /\A[a-z0-9_-]+@[a-z0-9]([a-z0-9.-]*[a-z0-9])?\z/.freeze
     COOKIE = /\A[A-Za-z0-9_-]{20,255}\z/.freeze
     PLUGINS_GLOB = '/usr/lib/rabbitmq/lib/rabbitmq_server-*/plugins'
+    V6ONLY = '-kernel inet_dist_listen_options [{ipv6_v6only,true}]'
 
     # rabbitmq.conf (cuttlefish) key => value, in file order. Listeners take
     # the unbracketed form (RabbitMQ rejects [addr]:port).
@@ -31,15 +32,18 @@ module Ipv6Rabbitmq
     end
 
     # rabbitmq-env.conf (sourced by sh): the server and the CLI tools use
-    # inet6 distribution; epmd listens on ::1 and the node's addresses.
+    # inet6 distribution; epmd listens on ::1 and the node's addresses; the
+    # distribution listener is bound to the node's first address, v6only
+    # (without inet_dist_use_interface it would listen on [::]).
     # The inetrc path is written in double quotes that reach erl: single
     # quotes would be passed to erl literally and the file silently ignored.
     def self.env_conf(node_name:, addresses:, inetrc:)
       dist = %(-proto_dist inet6_tcp -kernel inetrc \\"#{inetrc}\\")
+      interface = Ipv6Common::Address.parse(addresses.first, path: 'rabbitmq address').erlang_tuple
       {
         'NODENAME' => node_name,
         'ERL_EPMD_ADDRESS' => (['::1'] + addresses).join(','),
-        'SERVER_ADDITIONAL_ERL_ARGS' => %("#{dist} -kernel inet_dist_listen_options [{ipv6_v6only,true}]"),
+        'SERVER_ADDITIONAL_ERL_ARGS' => %("#{dist} -kernel inet_dist_use_interface #{interface} #{V6ONLY}"),
         'CTL_ERL_ARGS' => %("#{dist}"),
       }
     end

@@ -84,6 +84,7 @@ describe Ipv6Common::Address do
     it { expect(address.host_port(5000)).to eq('[2001:db8::11]:5000') }
     it { expect(address.haproxy_bind(5000)).to eq('[2001:db8::11]:5000') }
     it { expect(address.rabbitmq_listener(5672)).to eq('2001:db8::11:5672') }
+    it { expect(address.erlang_tuple).to eq('{8193,3512,0,0,0,0,0,17}') }
     it { expect(address.memcached(11_211)).to eq('inet6:[2001:db8::11]:11211') }
     %w(tgtadm lioadm ietadm scstadmin).each do |helper|
       it("brackets the Cinder target address for #{helper}") { expect(address.cinder_target(helper)).to eq('[2001:db8::11]') }

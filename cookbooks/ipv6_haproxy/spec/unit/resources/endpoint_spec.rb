@@ -52,6 +52,7 @@ describe 'ipv6_haproxy_endpoint' do
 
         it 'sends HSTS on every response by default' do
           expect(config_lines).to include('http-response set-header Strict-Transport-Security "max-age=63072000; includeSubDomains"')
+          expect(config_lines).to include('http-response set-header X-Content-Type-Options nosniff')
         end
 
         it 'stores the addresses in compressed lower-case form' do

@@ -28,7 +28,8 @@ describe 'ipv6_rabbitmq_broker' do
       expect(env).to include(
         'NODENAME=rabbit@ctl1',
         'ERL_EPMD_ADDRESS=::1,2001:db8:10::11',
-        %(SERVER_ADDITIONAL_ERL_ARGS="#{dist} -kernel inet_dist_listen_options [{ipv6_v6only,true}]"),
+        %(SERVER_ADDITIONAL_ERL_ARGS="#{dist} -kernel inet_dist_use_interface {8193,3512,16,0,0,0,0,17} ) +
+          '-kernel inet_dist_listen_options [{ipv6_v6only,true}]"',
         %(CTL_ERL_ARGS="#{dist}")
       )
       expect(env.join("\n")).not_to include("'")
