@@ -10,7 +10,6 @@ module Ipv6Common
   # chains to the organisation's CA, names the endpoint, is not about to
   # expire, matches its key, and the key is private to its owner.
   module Pki
-    PEM_CERT = /-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----/m.freeze
     DAY = 86_400
 
     # What an organisation's PKI team enforces (site pki.policy, with these
@@ -152,17 +151,18 @@ module Ipv6Common
 
     # HAProxy's `crt` file: leaf, intermediates, then the private key.
     def self.bundle_pem(cert:, key:)
-      certs = File.read(cert).scan(PEM_CERT).map { |pem| OpenSSL::X509::Certificate.new(pem) }
-      certs.map(&:to_pem).join + OpenSSL::PKey.read(File.read(key)).private_to_pem
+      certs = OpenSSL::X509::Certificate.load(File.binread(cert))
+      certs.map(&:to_pem).join + OpenSSL::PKey.read(File.binread(key)).private_to_pem
     end
 
     def self.problem(path, code, found, fix)
       Problem.new(path, code, "#{path}: #{found}; #{fix}")
     end
 
+    # PEM (one or more certificates) or DER (one), as OpenSSL::X509::Certificate.load reads them.
     def self.read_certs(path, what, found)
-      certs = File.read(path).scan(PEM_CERT).map { |pem| OpenSSL::X509::Certificate.new(pem) }
-      found << problem(path, 'unreadable', "no PEM certificate in this #{what}", 'write the certificates in PEM form') if certs.empty?
+      certs = OpenSSL::X509::Certificate.load(File.binread(path))
+      found << problem(path, 'unreadable', "no certificate in this #{what}", 'write the certificates in PEM (or DER) form') if certs.empty?
       certs
     rescue SystemCallError, OpenSSL::X509::CertificateError => e
       found << problem(path, 'unreadable', "cannot read this #{what} (#{e.message})", 'install the file and make it readable')
@@ -174,7 +174,7 @@ module Ipv6Common
       if (mode & 0o077) != 0
         found << problem(path, 'key_mode', format('mode %04o lets group or others read the private key', mode & 0o7777), 'chmod 0600 it')
       end
-      OpenSSL::PKey.read(File.read(path))
+      OpenSSL::PKey.read(File.binread(path))
     rescue SystemCallError, OpenSSL::PKey::PKeyError, ArgumentError => e
       found << problem(path, 'unreadable', "cannot read the private key (#{e.message})", 'install an unencrypted PEM key readable by root')
       nil

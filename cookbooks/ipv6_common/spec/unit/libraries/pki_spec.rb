@@ -148,9 +148,21 @@ describe Ipv6Common::Pki do
       expect(codes(pki.write_certs('good.crt', leaf, pki.inter), key: junk)).to eq([['unreadable', junk]])
     end
 
+    it 'reports a cert file of binary junk as unreadable, without an encoding error' do
+      junk = pki.write('junk.crt', "\xff\xfe\x00junk".b, 0o644)
+      expect(codes(junk)).to eq([['unreadable', junk]])
+    end
+
     it 'reports a CA bundle without certificates as unreadable' do
       empty = pki.write('empty.pem', '', 0o644)
       expect(codes(pki.write_certs('good.crt', leaf, pki.inter), ca: empty)).to eq([['unreadable', empty]])
+    end
+  end
+
+  context 'with a DER leaf' do
+    it 'reads it (and names the missing intermediate, which DER cannot carry)' do
+      der = pki.write('leaf.der', leaf.to_der, 0o644)
+      expect(codes(der)).to eq([['chain_incomplete', der]])
     end
   end
 
