@@ -65,7 +65,8 @@ def main(argv):
     parser.add_argument("--ca-bundle", help="the CA clients trust (default: the site's pki.ca_bundle)")
     parser.add_argument("--endpoint", action="append", help="scan only this endpoint (repeatable)")
     parser.add_argument("--subset", action="store_true",
-                        help=f"only testssl {' '.join(SUBSET)} (well under a minute per endpoint; the full scan, vulnerabilities included, takes about 150 s)")
+                        help=f"only testssl {' '.join(SUBSET)} (well under a minute per endpoint; the full scan, "
+                             "vulnerabilities included, takes about 150 s)")
     parser.add_argument("--fail-on", default="MEDIUM", choices=SEVERITIES[2:],
                         help="fail on findings of this severity or worse (default MEDIUM)")
     parser.add_argument("--json", metavar="FILE", help="write the summary and every finding as JSON")
