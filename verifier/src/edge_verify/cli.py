@@ -2,12 +2,14 @@
 
     edge-verify [PYTEST_ARGS ...]     the suites: `pytest --pyargs edge_verify.suites PYTEST_ARGS`
     edge-verify check-site FILE       validate a site file; print every problem, exit 1 if any
+    edge-verify lint [PATH ...]       IPv6 lint of deployment code and rendered config (see edge_verify.lint)
     edge-verify scan [OPTIONS]        testssl.sh against every site endpoint (edge-verify scan --help)
 """
 import sys
 
 import pytest
 
+from edge_verify import lint
 from edge_verify import site as site_mod
 
 SUITES = "edge_verify.suites"
@@ -32,6 +34,8 @@ def main(argv=None):
             print("usage: edge-verify check-site FILE", file=sys.stderr)
             return 2
         return check_site(argv[1])
+    if argv[:1] == ["lint"]:
+        return lint.main(argv[1:])
     if argv[:1] == ["scan"]:
         from edge_verify import scan
         return scan.main(argv[1:])
