@@ -13,7 +13,7 @@ module Ipv6Common
     DADFAILED = 0x08 # IFA_F_DADFAILED
 
     # /etc/hosts lines mapping the fqdn or its short name to IPv4 (the Debian
-    # installer's `127.0.1.1 host.example host` is the usual one).
+    # installer's `127.0.1.1 host.example host` is the usual one). ipv6-lint: allow the IPv4 line this check finds
     def self.hosts_file_problems(path, fqdn)
       names = [fqdn.downcase, fqdn.downcase.split('.').first]
       lines = File.exist?(path) ? File.readlines(path) : [] # no file: no IPv4 line either

@@ -2,11 +2,13 @@
 
     edge-verify [PYTEST_ARGS ...]     the suites: `pytest --pyargs edge_verify.suites PYTEST_ARGS`
     edge-verify check-site FILE       validate a site file; print every problem, exit 1 if any
+    edge-verify lint [PATH ...]       IPv6 lint of deployment code and rendered config (see edge_verify.lint)
 """
 import sys
 
 import pytest
 
+from edge_verify import lint
 from edge_verify import site as site_mod
 
 SUITES = "edge_verify.suites"
@@ -31,6 +33,8 @@ def main(argv=None):
             print("usage: edge-verify check-site FILE", file=sys.stderr)
             return 2
         return check_site(argv[1])
+    if argv[:1] == ["lint"]:
+        return lint.main(argv[1:])
     if argv[:1] in (["-h"], ["--help"]) and len(argv) == 1:
         print(__doc__)
     return pytest.main(["--pyargs", SUITES, *argv])
