@@ -18,11 +18,14 @@ module Ipv6Common
     RELEASES = %w(pike queens rocky stein train ussuri victoria wallaby xena yoga zed
                   antelope bobcat caracal dalmatian epoxy).freeze
     TARGET_HELPERS = %w(tgtadm lioadm scstadmin iscsictl ietadm cxtadm nvmet).freeze
+    CACHE_BACKENDS = %w(oslo_cache.memcache_pool dogpile.cache.pymemcache).freeze
     PORTS = (1..65_535).freeze
     SERVICE_DEFAULTS = {
       'rabbitmq' => { 'port' => 5672 },
-      'memcached' => { 'port' => 11_211 },
+      'memcached' => { 'port' => 11_211, 'backend' => 'oslo_cache.memcache_pool' },
       'cinder' => { 'target_port' => 3260 },
+      'keystone' => { 'workers' => 1, 'region' => 'RegionOne' },
+      'placement' => { 'workers' => 1 },
     }.freeze
     POLICY_DEFAULTS = { 'ipv4_loopback' => 'allow', 'allowed_listeners' => [], 'preflight' => true }.freeze
     TLS_DEFAULTS = {
@@ -211,10 +214,14 @@ module Ipv6Common
                      'require_server_auth' => [false, :boolean] }.freeze
       HOST = { 'fqdn' => [true, :fqdn], 'roles' => [true, :roles], 'addresses' => [true, :host_addresses] }.freeze
       ENDPOINT = { 'host' => [true, :host_ref], 'fqdn' => [true, :fqdn], 'port' => [true, :endpoint_port],
-                   'backend_port' => [true, :port], 'cert' => [true, :absolute], 'key' => [true, :absolute] }.freeze
+                   'backend_port' => [true, :port], 'cert' => [true, :absolute], 'key' => [true, :absolute],
+                   'stand_in' => [false, :boolean] }.freeze
       SERVICES = {
         'rabbitmq' => { 'host' => [true, :host_ref], 'port' => [false, :port], 'users' => [false, :users] },
-        'memcached' => { 'host' => [true, :host_ref], 'port' => [false, :port] },
+        'memcached' => { 'host' => [true, :host_ref], 'port' => [false, :port], 'backend' => [false, :cache_backend] },
+        'keystone' => { 'host' => [true, :host_ref], 'admin_password' => [true, :secret], 'workers' => [false, :workers],
+                        'region' => [false, :word] },
+        'placement' => { 'host' => [true, :host_ref], 'password' => [true, :secret], 'workers' => [false, :workers] },
         'cinder' => { 'host' => [true, :host_ref], 'release' => [true, :release],
                       'target_helper' => [true, :target_helper], 'target_port' => [false, :port] },
       }.freeze
@@ -520,6 +527,14 @@ module Ipv6Common
 
       def target_helper(path, value)
         choice(path, value, TARGET_HELPERS, 'target helper')
+      end
+
+      def cache_backend(path, value)
+        choice(path, value, CACHE_BACKENDS, 'oslo.cache backend')
+      end
+
+      def workers(path, value)
+        integer(path, value, 1..64)
       end
 
       # A secret is referenced, never written: {file: ABSOLUTE_PATH} or

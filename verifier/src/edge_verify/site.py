@@ -23,6 +23,7 @@ ROLES = ("controller", "compute", "dns", "ops")
 CINDER_RELEASES = ("pike", "queens", "rocky", "stein", "train", "ussuri", "victoria", "wallaby",
                    "xena", "yoga", "zed", "antelope", "bobcat", "caracal", "dalmatian", "epoxy")
 TARGET_HELPERS = ("tgtadm", "lioadm", "scstadmin", "iscsictl", "ietadm", "cxtadm", "nvmet")
+CACHE_BACKENDS = ("oslo_cache.memcache_pool", "dogpile.cache.pymemcache")
 DEFAULT_TTL = 300
 DEFAULT_EXPIRY_WINDOW_DAYS = 30
 POLICY_DEFAULTS = {"ipv4_loopback": "allow", "allowed_listeners": [], "preflight": True}
@@ -78,6 +79,7 @@ class Endpoint:
     backend_port: int
     cert: str
     key: str
+    stand_in: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -438,7 +440,7 @@ class _Checker:
             self.mapping(endpoint, child, {
                 "host": self.host_ref, "fqdn": self.fqdn, "port": self.integer(1, 65535),
                 "backend_port": self.integer(1, 65535), "cert": self.absolute, "key": self.absolute,
-            })
+            }, {"stand_in": self.boolean})
             if isinstance(endpoint, dict):
                 self.port_conflict(endpoint, child)
 
@@ -456,7 +458,12 @@ class _Checker:
         self.mapping(value, path, {}, {
             "rabbitmq": lambda v, p: self.mapping(v, p, {"host": self.host_ref},
                                                   {"port": port, "users": self.users}),
-            "memcached": lambda v, p: self.mapping(v, p, {"host": self.host_ref}, {"port": port}),
+            "memcached": lambda v, p: self.mapping(v, p, {"host": self.host_ref},
+                                                   {"port": port, "backend": self.choice(CACHE_BACKENDS)}),
+            "keystone": lambda v, p: self.mapping(v, p, {"host": self.host_ref, "admin_password": self.secret},
+                                                  {"workers": self.integer(1, 64), "region": self.string}),
+            "placement": lambda v, p: self.mapping(v, p, {"host": self.host_ref, "password": self.secret},
+                                                   {"workers": self.integer(1, 64)}),
             "cinder": lambda v, p: self.mapping(v, p, {
                 "host": self.host_ref, "release": self.choice(CINDER_RELEASES),
                 "target_helper": self.choice(TARGET_HELPERS)}, {"target_port": port}),
