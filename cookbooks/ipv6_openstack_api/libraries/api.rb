@@ -118,6 +118,18 @@ module Ipv6OpenstackApi
       false
     end
 
+    def catalog_problems(name, urls)
+      where = "ipv6_openstack_api_catalog_endpoint[#{name}] urls"
+      urls.filter_map do |interface, url|
+        if !INTERFACES.include?(interface)
+          Ipv6Common::Problem.new(where, 'bad_interface', "#{where}: #{interface} is not public, internal or admin")
+        elsif !https_name_url?(url)
+          Ipv6Common::Problem.new(where, 'catalog_url', "#{where}: #{interface} #{url} is not https on a DNS name; " \
+                                                        'write https://FQDN:PORT/PATH from the site')
+        end
+      end
+    end
+
     def bare_ipv6?(value)
       Ipv6Common::Address.problem(value.to_s, allow: [:loopback]).nil?
     end

@@ -30,7 +30,10 @@ if plan.memcached
 end
 
 if (keystone = plan.keystone)
+  manage = 'keystone-manage --config-file /etc/keystone/keystone.conf'
   ipv6_openstack_api_bind 'keystone' do
+    db_sync "#{manage} db_sync"
+    db_synced_if "#{manage} db_sync --check"
     backend_port keystone[:backend_port]
     processes keystone[:workers]
     database_connection 'sqlite:////var/lib/keystone/keystone.db'
@@ -39,14 +42,6 @@ if (keystone = plan.keystone)
     options('token' => { 'provider' => 'fernet' },
             'DEFAULT' => { 'log_file' => '/var/log/keystone/keystone.log' })
     package_version Ipv6Common::SiteDelivery.package_version(site, 'keystone')
-  end
-
-  manage = 'keystone-manage --config-file /etc/keystone/keystone.conf'
-  execute 'keystone-manage db_sync' do
-    command "#{manage} db_sync"
-    user 'keystone'
-    group 'keystone'
-    not_if "#{manage} db_sync --check", user: 'keystone', group: 'keystone'
   end
 
   { 'fernet_setup' => 'fernet-keys', 'credential_setup' => 'credential-keys' }.each do |step, dir|
@@ -102,6 +97,8 @@ end
 
 if (placement = plan.placement)
   ipv6_openstack_api_bind 'placement' do
+    db_sync 'placement-manage --config-file /etc/placement/placement.conf db sync'
+    db_synced_if 'test -s /var/lib/placement/placement.db'
     backend_port placement[:backend_port]
     processes placement[:workers]
     database_connection 'sqlite:////var/lib/placement/placement.db'
@@ -112,13 +109,5 @@ if (placement = plan.placement)
     memcache_servers plan.memcache_servers
     options('DEFAULT' => { 'log_file' => '/var/log/placement/placement.log' })
     package_version Ipv6Common::SiteDelivery.package_version(site, 'placement-api')
-  end
-
-  execute 'placement-manage db sync' do
-    command 'placement-manage --config-file /etc/placement/placement.conf db sync'
-    user 'placement'
-    group 'placement'
-    creates '/var/lib/placement/placement.db'
-    notifies :restart, 'service[placement-api]', :delayed
   end
 end

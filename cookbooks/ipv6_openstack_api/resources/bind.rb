@@ -79,6 +79,13 @@ property :options, Hash,
          default: {},
          description: 'Further settings, section => { option => value }, merged over what the properties set.'
 
+property :db_sync, [String, nil],
+         description: 'Command that creates or upgrades the service\'s database schema, run as the service user ' \
+                      'after the configuration is written and before the service starts.'
+
+property :db_synced_if, [String, nil],
+         description: 'Command whose success shows the schema is current (the db_sync step is skipped then).'
+
 property :package_version, [String, nil],
          description: 'Debian version to pin (site packages.PACKAGE); nil installs the candidate.'
 
@@ -206,6 +213,16 @@ action :create do
     mode '0644'
     variables(daemon_args: Ipv6OpenstackApi.daemon_args(new_resource.bind_address, new_resource.backend_port, ini))
     notifies :restart, "service[#{svc['daemon']}]", :delayed
+  end
+
+  if new_resource.db_sync
+    execute "#{new_resource.service} database schema" do
+      command new_resource.db_sync
+      user svc['user']
+      group svc['user']
+      not_if new_resource.db_synced_if, user: svc['user'], group: svc['user'] if new_resource.db_synced_if
+      notifies :restart, "service[#{svc['daemon']}]", :delayed
+    end
   end
 
   service svc['daemon'] do

@@ -15,13 +15,8 @@ property :service_type, String,
 
 property :urls, Hash,
          required: true,
-         description: 'interface => URL; every URL is https on a DNS name (never an address, never http).',
-         callbacks: {
-           'has an interface that is not public, internal or admin' =>
-             ->(v) { (v.keys.map(&:to_s) - Ipv6OpenstackApi::INTERFACES).empty? },
-           'has a URL that is not https on a DNS name; write https://FQDN:PORT/PATH from the site' =>
-             ->(v) { v.values.all? { |u| Ipv6OpenstackApi::Validate.https_name_url?(u) } },
-         },
+         description: 'interface => URL; every URL is https on a DNS name (never an address, never http). Checked ' \
+                      'in the action (the catalog read back may hold anything).',
          coerce: proc { |v| v.to_h { |k, u| [k.to_s, u] } }
 
 property :region, String,
@@ -42,6 +37,10 @@ property :admin_password, String,
          description: 'Password of Keystone\'s admin (from the site\'s secret reference).'
 
 load_current_value do |desired|
+  # Refused before Keystone is asked anything.
+  problems = Ipv6OpenstackApi::Validate.catalog_problems(desired.endpoint_name, desired.urls)
+  raise Ipv6Common::ConfigError, problems unless problems.empty?
+
   identity = Ipv6OpenstackApi::Identity.new(port: desired.keystone_port, password: desired.admin_password)
   service = identity.service(desired.service_type)
   current_value_does_not_exist! unless service
