@@ -1,11 +1,24 @@
-"""A real lab for the fault tests: one per module, in its own state directory, always torn down."""
+"""One real lab for the whole fault session: brought up once, always brought down.
+
+Each fault test breaks one property, sees the check's code, repairs it, and sees the check clean
+again, so the next test starts from a clean lab. test_down.py, which takes the lab down itself,
+runs last."""
+import os
 import tempfile
 from pathlib import Path
 
 import pytest
 from lab_cli import lab_command
 from v6lab import netns
+from v6lab.chef import FINISHED
 from v6lab.lab import Lab
+
+LAST = ('test_down.py',)
+
+
+def pytest_collection_modifyitems(items):
+    """The modules that end the lab run after every other fault test."""
+    items.sort(key=lambda item: Path(str(item.fspath)).name in LAST)
 
 
 def fresh_state_dir():
@@ -16,15 +29,38 @@ def fresh_state_dir():
     return Path(tempfile.mkdtemp(prefix='v6lab-faults-'))
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope='session')
 def lab():
-    """A running lab built from site/lab.yml."""
+    """A running lab built from site/lab.yml, shared by every fault test."""
     state_dir = fresh_state_dir()
+    run_before = set(os.listdir('/run'))
     try:
         up = lab_command(state_dir, 'up')
         if up.returncode != 0:
             pytest.fail(f'lab up failed:\n{up.stdout}{up.stderr}', pytrace=False)
-        yield Lab.open(state_dir)
+        lab = Lab.open(state_dir)
+        lab.run_before = run_before  # the machine's /run entries before the lab (see test_down.py)
+        yield lab
     finally:
         down = lab_command(state_dir, 'down')
         assert down.returncode == 0, f'lab down failed:\n{down.stderr}'
+
+
+def converge_host(lab, host):
+    """One chef-client run on host: (exit status, log text, resources updated or None)."""
+    result = lab_command(lab.state_dir, 'converge', '--host', host)
+    log_file = lab.state_dir / 'logs' / f'chef-{host}-run1.log'
+    log = log_file.read_text() if log_file.exists() else result.stdout + result.stderr
+    finished = FINISHED.findall(log)
+    return result.returncode, log, int(finished[-1][0]) if finished else None
+
+
+@pytest.fixture(scope='session')
+def edge(lab):
+    """The shared lab with its controller converged (twice, the second run changing nothing)."""
+    host = lab.hosts_with_role('controller')[0]
+    status, log, _ = converge_host(lab, host)
+    if status != 0 or 'ipv6_haproxy_config' not in log:
+        pytest.fail(f'the controller does not converge with the edge (ipv6_haproxy::default in the '
+                    f'controller run list of Policyfile.rb?):\n{log[-3000:]}', pytrace=False)
+    return lab

@@ -1,8 +1,8 @@
 """Run the lab's command line, as a user would, and read what `lab verify` reported."""
+import json
 import os
 import shlex
 import subprocess
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 LAB = Path(__file__).resolve().parents[1] / 'lab' / 'lab'
@@ -14,22 +14,27 @@ def lab_command(state_dir, *args, env=None):
                           env=env)
 
 
-def lab_verify(state_dir, selection):
-    """`lab verify` narrowed to the integration tests matching the -k selection.
+def lab_verify(state_dir, selection, *pytest_args):
+    """`lab verify PYTEST_ARGS` narrowed to the verifier tests matching the -k selection.
 
-    Returns (passed, output, failures); failures maps (client host, test name) to the failure text,
-    read from the JUnit report of each pass (ops host, then each compute host)."""
-    result = lab_command(state_dir, 'verify', env={**os.environ, 'PYTEST_ADDOPTS': f'-k {shlex.quote(selection)}'})
-    failures = {}
-    for junit in Path(state_dir).glob('junit-*.xml'):
-        client = junit.stem.split('-', 1)[1]
-        for case in ElementTree.parse(junit).iter('testcase'):
-            for failure in [*case.iter('failure'), *case.iter('error')]:
-                failures[(client, case.get('name'))] = f"{failure.get('message', '')}\n{failure.text or ''}"
-    return result.returncode == 0, result.stdout + result.stderr, failures
+    Returns (passed, output, problems): every problem of every pass (ops host, then each compute host),
+    read from the pass's JSON report, as a dict with the pass's host as `client` and the test's name
+    as `test`; a test that failed without a problem (an error) is there with code None."""
+    result = lab_command(state_dir, 'verify', *pytest_args,
+                         env={**os.environ, 'PYTEST_ADDOPTS': f'-k {shlex.quote(selection)}'})
+    problems = []
+    for path in sorted(Path(state_dir).glob('report-*.json')):
+        client = path.stem.split('-', 1)[1]
+        for test in json.loads(path.read_text())['tests']:
+            name = test['test'].rsplit('::', 1)[-1]
+            problems += [{**problem, 'client': client, 'test': name} for problem in test['problems']]
+            if test['outcome'] == 'failed' and not test['problems']:
+                problems.append({'client': client, 'test': name, 'code': None, 'found': test['message']})
+    return result.returncode == 0, result.stdout + result.stderr, problems
 
 
-def failed_with(failures, client, test, text):
-    """True when the test whose name starts with `test` failed in client with text in its message."""
-    return any(name.startswith(test) and text in message
-               for (where, name), message in failures.items() if where == client)
+def failed_with(problems, client, test, code, found=''):
+    """True when the test whose name starts with `test` reported a problem with `code` in client
+    (found, when given, picks the offender: a port, a name)."""
+    return any(p['client'] == client and p['test'].startswith(test) and p['code'] == code and found in p['found']
+               for p in problems)

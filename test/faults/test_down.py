@@ -4,10 +4,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import fresh_state_dir
 from lab_cli import lab_command
 from v6lab import netns
-from v6lab.lab import NS_PREFIX, Lab, pid_alive, run
+from v6lab.lab import NS_PREFIX, pid_alive, run
 
 
 def leftovers(state_dir, pids, run_before=None):
@@ -27,21 +26,12 @@ def leftovers(state_dir, pids, run_before=None):
 
 
 @pytest.fixture(scope='module')
-def downed():
-    """A lab brought up and its controller converged, its processes noted, then brought down twice."""
-    state_dir = fresh_state_dir()
-    run_before = set(os.listdir('/run'))
-    try:
-        up = lab_command(state_dir, 'up')
-        assert up.returncode == 0, f'lab up failed:\n{up.stdout}{up.stderr}'
-        # A converged controller runs the daemons Chef manages (HAProxy), not only the lab's own.
-        converge = lab_command(state_dir, 'converge', '--host', 'ctl1')
-        assert converge.returncode == 0, f'lab converge failed:\n{converge.stdout}{converge.stderr}'
-        pids = Lab.open(state_dir).recorded_pids() + [pid for ns in netns.namespaces() for pid in netns.ns_pids(ns)]
-        assert pids, 'the lab runs no process, so the check below would prove nothing'
-        yield state_dir, pids, run_before, [lab_command(state_dir, 'down') for _ in range(2)]
-    finally:
-        lab_command(state_dir, 'down')
+def downed(edge):
+    """The session's lab (its controller converged, so Chef's daemons run too), its processes noted,
+    then brought down twice. This module runs after every other fault test."""
+    pids = edge.recorded_pids() + [pid for ns in netns.namespaces() for pid in netns.ns_pids(ns)]
+    assert pids, 'the lab runs no process, so the check below would prove nothing'
+    return edge.state_dir, pids, edge.run_before, [lab_command(edge.state_dir, 'down') for _ in range(2)]
 
 
 def test_down_twice_succeeds(downed):

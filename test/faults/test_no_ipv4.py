@@ -78,12 +78,36 @@ def test_verifier_host_checks_see_ipv4_and_only_ipv4(lab):
         listener.kill()
         listener.wait()
         run(['ip', '-n', lab.ns(host), 'address', 'del', '192.0.2.99/32', 'dev', 'lo'])
-    expected = [('test_no_ipv4_address_on_host', '192.0.2.99/32 on lo (IPv4)'),
-                ('test_no_ipv4_listener_on_host', 'python3 on 0.0.0.0:7997 (IPv4)'),
-                ('test_no_ipv4_listener_on_host', 'python3 on *:7998 (dual-stack, takes IPv4)'),
-                ('test_listeners_are_v6only_on_site_addresses', 'python3 on [::]:7999 (any address)')]
+    expected = [('test_no_ipv4_address_on_host', 'ipv4', '192.0.2.99/32 on lo'),
+                ('test_no_ipv4_listener_on_host', 'ipv4', '0.0.0.0:7997'),
+                ('test_no_ipv4_listener_on_host', 'dual_stack', '*:7998'),
+                ('test_listeners_are_v6only_on_site_addresses', 'not_site_address', '[::]:7999')]
     missed = [item for item in expected if not failed_with(failures, host, *item)]
     assert not passed and not missed, f'the host checks missed {missed}:\n{output}'
-    wrongly = [message for (client, name), message in failures.items()
-               if name.startswith('test_no_ipv4_listener_on_host') and ':7999' in message]
+    wrongly = [p for p in failures if p['test'].startswith('test_no_ipv4_listener_on_host') and ':7999' in p['found']]
     assert not wrongly, f'a v6only [::] socket was reported as reachable over IPv4: {wrongly}'
+    passed, output, _ = lab_verify(lab.state_dir, selection)
+    assert passed, f'the host checks still fail after the repair:\n{output}'
+
+
+def test_ipv4_loopback_passes_by_default_and_fails_where_the_site_forbids_it(lab):
+    """127.0.0.1 on lo is on every ordinary host: the default policy (allow) passes it, and the lab's
+    site, which sets policy.ipv4_loopback: forbid, fails it with code ipv4."""
+    host = lab.hosts_with_role('ops')[0]
+    selection = 'no_ipv4_address_on_host'
+    assert lab.site['policy']['ipv4_loopback'] == 'forbid', 'the lab site must forbid IPv4 loopback'
+    default_site = lab.path('faults', 'site-default-policy.yml')
+    default_site.write_text(yaml.safe_dump({**lab.site, 'policy': {
+        key: value for key, value in lab.site['policy'].items() if key != 'ipv4_loopback'}}, sort_keys=False))
+    run(['ip', '-n', lab.ns(host), 'address', 'add', '127.0.0.1/8', 'dev', 'lo'])
+    try:
+        forbidden, output, problems = lab_verify(lab.state_dir, selection)
+        allowed, default_output, _ = lab_verify(lab.state_dir, selection, f'--site={default_site}')
+    finally:
+        run(['ip', '-n', lab.ns(host), 'address', 'del', '127.0.0.1/8', 'dev', 'lo'])
+    assert not forbidden and failed_with(problems, host, 'test_no_ipv4_address_on_host', 'ipv4',
+                                         '127.0.0.1/8 on lo'), output
+    assert {p['host'] for p in problems} == {host}, output
+    assert allowed, f'the default policy fails a host with 127.0.0.1 on lo:\n{default_output}'
+    passed, output, _ = lab_verify(lab.state_dir, selection)
+    assert passed, f'the address check still fails after the repair:\n{output}'

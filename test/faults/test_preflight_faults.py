@@ -2,7 +2,7 @@
 import re
 from pathlib import Path
 
-from lab_cli import lab_command
+from lab_cli import failed_with, lab_command, lab_verify
 from v6lab import dns
 
 
@@ -33,16 +33,29 @@ def test_preflight_refuses_an_orphaned_a_record(lab):
     assert re.search(r'\bA record', output) and host in output, output
 
 
-def test_preflight_refuses_an_ipv4_hosts_line(lab):
-    """A `127.0.1.1 NAME` line makes the host's own name resolve to IPv4 (RabbitMQ, Keystone)."""
+def test_preflight_and_verifier_refuse_an_ipv4_hosts_line(lab):
+    """A `127.0.1.1 NAME` line makes the host's own name resolve to IPv4 (RabbitMQ, Keystone): the next
+    converge's preflight refuses it, and the verifier sees it at once, from the host's own resolver."""
     host = controller(lab)
+    selection = 'host_resolves_its_own_names'
+    passed, output, _ = lab_verify(lab.state_dir, selection)
+    assert passed, f'the self-resolution check fails on the clean lab:\n{output}'
     hosts_file = Path('/etc/netns') / lab.ns(host) / 'hosts'
     original = hosts_file.read_text()
     # Written in place: the file is bind-mounted over /etc/hosts in the host's processes.
     hosts_file.write_text(f"{original}127.0.1.1 {lab.hosts[host]['fqdn']} {host}\n")
     try:
         status, output = converge(lab, host)
+        passed, verify_output, problems = lab_verify(lab.state_dir, selection)
     finally:
         hosts_file.write_text(original)
     assert status != 0, f'converge passed with an IPv4 /etc/hosts line on {host}:\n{output}'
     assert '/etc/hosts' in output and host in output, output
+    for name in (lab.hosts[host]['fqdn'], host):
+        assert failed_with(problems, 'ops1', f'test_{selection}', 'ipv4', f'{name} resolves to 127.0.1.1'), \
+            verify_output
+    assert {p['host'] for p in problems} == {host}, verify_output
+    passed, output, _ = lab_verify(lab.state_dir, selection)
+    assert passed, f'the self-resolution check still fails after the repair:\n{output}'
+    status, output = converge(lab, host)
+    assert status == 0, f'converge still fails after the repair:\n{output}'

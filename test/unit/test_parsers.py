@@ -4,7 +4,7 @@ import ipaddress
 import dns.message
 import pytest
 
-from edge_verify import parsers
+from edge_verify.facts import parsers
 
 V6 = ipaddress.IPv6Address
 V4 = ipaddress.IPv4Address

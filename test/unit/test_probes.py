@@ -9,7 +9,7 @@ import dns.message
 import dns.rrset
 import pytest
 
-from edge_verify import probes
+from edge_verify.facts import probes
 from pkitools import issue
 
 V6 = ipaddress.IPv6Address
@@ -170,3 +170,55 @@ def test_verified_handshake(tls_server, pki, tmp_path):
     assert handshake("keystone.lab.example.net", root) is None
     assert "Hostname mismatch" in handshake("glance.lab.example.net", root)
     assert "unable to get local issuer" in handshake("keystone.lab.example.net", other)
+
+
+RESOLVE_OUTPUT = """== ahostsv6 ctl1.lab.example.net
+2001:db8:10::11 STREAM ctl1.lab.example.net
+2001:db8:10::11 DGRAM
+== rc 0
+== ahostsv4 ctl1.lab.example.net
+== rc 2
+== ahostsv6 ctl1
+::ffff:127.0.1.1 STREAM ctl1
+== rc 0
+== ahostsv4 ctl1
+127.0.1.1 STREAM ctl1
+== rc 0
+"""
+
+
+class ScriptHost(FakeHost):
+    """Answers any command with one output (the batched scripts)."""
+
+    def __init__(self, rc, stdout):
+        super().__init__({}, "2001:db8:10::11")
+        self.answer = (rc, stdout)
+
+    def run(self, command):
+        self.commands.append(command)
+        rc, stdout = self.answer
+        return SimpleNamespace(rc=rc, stdout=stdout, stderr="" if rc == 0 else "failed")
+
+
+def test_resolve_is_one_command_for_every_name_and_database():
+    host = ScriptHost(0, RESOLVE_OUTPUT)
+    answers = probes.resolve(host, ["ctl1.lab.example.net", "ctl1"], ("ahostsv6", "ahostsv4"))
+    assert len(host.commands) == 1
+    assert answers == {("ahostsv6", "ctl1.lab.example.net"): [V6("2001:db8:10::11")],
+                       ("ahostsv4", "ctl1.lab.example.net"): [],
+                       ("ahostsv6", "ctl1"): [V6("::ffff:127.0.1.1")],
+                       ("ahostsv4", "ctl1"): [ipaddress.IPv4Address("127.0.1.1")]}
+
+
+def test_resolve_failure_or_missing_answer_is_an_error():
+    with pytest.raises(probes.ProbeError, match="getent ahostsv4 ctl1 exited 1"):
+        probes.resolve(ScriptHost(0, "== ahostsv4 ctl1\n== rc 1\n"), ["ctl1"], ("ahostsv4",))
+    with pytest.raises(probes.ProbeError, match="getent ahostsv6 other"):
+        probes.resolve(ScriptHost(0, RESOLVE_OUTPUT), ["other"], ("ahostsv6",))
+
+
+def test_file_modes_is_one_stat():
+    host = ScriptHost(1, "socket|root|600|/run/haproxy/admin.sock\n")
+    assert probes.file_modes(host, ["/run/haproxy/admin.sock", "/missing"]) == {
+        "/run/haproxy/admin.sock": ("socket", "root", 0o600)}
+    assert host.commands == ["stat -c '%F|%U|%a|%n' -- /run/haproxy/admin.sock /missing"]

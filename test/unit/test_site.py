@@ -1,5 +1,7 @@
 """The Python site loader: every SCHEMA.md code on a small inline site, defaults, readers."""
 import copy
+import re
+import time
 import ipaddress
 
 import pytest
@@ -42,7 +44,7 @@ CASES = [
     (changed(lambda d: d.pop("name")), [("name", "missing")]),
     (changed(lambda d: d["dns"].update(zonee="x")), [("dns.zonee", "unknown_key")]),
     (changed(lambda d: d["dns"].update(ttl=True)), [("dns.ttl", "type")]),
-    (changed(lambda d: d["dns"].update(ttl=30.0)), [("dns.ttl", "type")]),
+    (changed(lambda d: d["dns"].update(ttl=30.5)), [("dns.ttl", "type")]),
     (box1(addresses="2001:db8:20::1"),
      [("hosts.box1.addresses", "type")]),
     (box1(addresses=[7]), [("hosts.box1.addresses[0]", "type")]),
@@ -138,8 +140,8 @@ def test_load_raises_with_all_problems(tmp_path):
     with pytest.raises(site_mod.SiteError) as err:
         site_mod.load(path)
     found_codes = [(p.path, p.code) for p in err.value.problems]
-    assert found_codes == [("name", "bad_name"), ("pki", "missing"), ("hosts", "missing")]
-    assert str(err.value).splitlines()[0].startswith("name: 'Solo'")
+    assert found_codes == [("name", "bad_name"), ("hosts", "missing"), ("pki", "missing")]
+    assert str(err.value).splitlines()[0].startswith('name: "Solo" is not a valid name')
 
 
 def test_unparsable_yaml_is_not_yaml(tmp_path):
@@ -176,7 +178,7 @@ def test_load_option_resolves_against_root_and_cites_relative_path(tmp_path):
 
 
 def test_policy_tls_pki_policy_and_packages_defaults():
-    site = site_mod._build(MINIMAL, "inline")
+    site = site_mod.from_data(MINIMAL, "inline")
     assert site.policy == {"ipv4_loopback": "allow", "allowed_listeners": [], "preflight": True}
     assert site.tls["min_version"] == "TLSv1.2" and site.tls["hsts"] is True
     assert site.tls["hsts_max_age"] == 63072000
@@ -195,3 +197,92 @@ def test_policy_tls_pki_policy_and_packages_defaults():
 ])
 def test_new_sections_are_checked(edit, expected):
     assert found(changed(edit)) == expected
+
+
+def test_an_integral_float_is_an_integer_in_the_normalised_site():
+    site = site_mod.from_data(changed(lambda d: d["dns"].update(ttl=30.0)))
+    assert site.ttl == 30 and isinstance(site.ttl, int)
+
+
+# ---------------------------------------------------------------- files: every bad input is one problem
+
+HEAD = "name: solo\ndns: {zone: solo.example.net, server: box1}\npki: {ca_bundle: /ca.pem}\n"
+
+
+def host_line(addresses):
+    return f"hosts:\n  box1: {{fqdn: box1.solo.example.net, roles: [dns], addresses: {addresses}}}\n"
+
+
+def file_problems(tmp_path, content, name="site.yml"):
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    with pytest.raises(site_mod.SiteError) as err:
+        site_mod.load(path)
+    return [(p.path, p.code, p.message.replace(str(tmp_path), "DIR")) for p in err.value.problems]
+
+
+@pytest.mark.parametrize("text,message", [
+    ("name: [unclosed\n", r"is not valid YAML at line 1, column 7 \(did not find expected ',' or '\]'"),
+    ("name: solo\n dns: 1\n", r"at line 2, column 5 \(mapping values are not allowed"),
+    ("- a list\n", "holds a list, not a mapping"),
+    ("", "holds nothing; write the site as a YAML mapping"),
+    ("~\n", "holds nothing, not a mapping"),
+    ("name: solo\n---\nname: other\n", "second YAML document at line 2, column 1"),
+    ("a: &x 1\nb: *x\n", "uses a YAML alias at line 2, column 4"),
+    ("a:\n  <<: {b: 1}\n", "uses a YAML merge key"),
+    ("a: !!binary aGk=\n", "uses the YAML tag tag:yaml.org,2002:binary"),
+    ("name: a\x01b\n", r"control character U\+0001 at line 1, column 8"),
+], ids=["syntax", "indent", "list", "empty", "null", "second-document", "alias", "merge", "tag", "control"])
+def test_a_file_that_is_no_site_is_one_not_yaml_problem(tmp_path, text, message):
+    [(path, code, found)] = file_problems(tmp_path, text)
+    assert (path, code) == (".", "not_yaml")
+    assert re.search(message, found)
+
+
+def test_a_duplicated_key_names_both_lines(tmp_path):
+    text = HEAD + host_line("['2001:db8:20::1']") + \
+        "  box1: {fqdn: b.solo.example.net, roles: [dns], addresses: ['2001:db8:20::2']}\n"
+    assert file_problems(tmp_path, text) == [(
+        "hosts.box1", "duplicate_key", "hosts.box1: the key box1 is written twice (line 6, column 3; first at line 5); "
+        "keep one of them, YAML would silently keep only the second")]
+
+
+def test_non_utf8_text_is_unreadable_with_the_offset(tmp_path):
+    assert file_problems(tmp_path, b"name: caf\xe9\n") == [
+        (".", "unreadable", ".: DIR/site.yml is not UTF-8 text (invalid byte at offset 9); save it as UTF-8")]
+
+
+def test_a_missing_file_and_a_directory_are_unreadable(tmp_path):
+    with pytest.raises(site_mod.SiteError) as err:
+        site_mod.load(tmp_path / "nothing.yml")
+    assert [p.message for p in err.value.problems] == [
+        f".: {tmp_path}/nothing.yml does not exist; check the path, or create the site file (see site/SCHEMA.md)"]
+    with pytest.raises(site_mod.SiteError) as err:
+        site_mod.load(tmp_path)
+    assert [p.code for p in err.value.problems] == ["unreadable"]
+    assert "is a directory" in err.value.problems[0].message
+
+
+@pytest.mark.parametrize("number", ["2001", "1e3", "20:13", "0x20"])
+def test_an_address_yaml_reads_as_a_number_asks_to_quote_it(tmp_path, number):
+    [(path, code, message)] = file_problems(tmp_path, HEAD + host_line(f"[{number}]"))
+    assert (path, code) == ("hosts.box1.addresses[0]", "type")
+    assert "quote it" in message
+
+
+def test_an_alias_bomb_is_refused_at_once(tmp_path):
+    levels = "abcdefghi"
+    text = "a: &a [" + ", ".join(["lol"] * 9) + "]\n"
+    text += "".join(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]\n" for prev, name in zip(levels, levels[1:]))
+    started = time.monotonic()
+    [(_, code, message)] = file_problems(tmp_path, text)
+    assert time.monotonic() - started < 0.5
+    assert code == "not_yaml" and "uses a YAML alias at line 2, column 8" in message
+
+
+def test_scalars_are_read_as_pyyaml_reads_them_and_dates_stay_strings():
+    assert site_mod.load_text("a: [yes, Off, ~, '', 012, 0x1f, 1_000, 1.5, 2024-01-01, .inf]\n", "x") == {
+        "a": [True, False, None, "", 10, 31, 1000, 1.5, "2024-01-01", float("inf")]}

@@ -1,25 +1,14 @@
 # frozen_string_literal: true
 
 require 'ipaddr'
-require 'resolv'
 require_relative 'errors'
+require_relative 'validate'
 
 module Ipv6Common
   # A global unicast IPv6 address held in one canonical form: the compressed
   # lower-case literal of RFC 5952, without brackets. Each consumer gets its
   # own rendering, so brackets appear exactly where that consumer needs them.
   class Address
-    FIX = "use the host's global IPv6 address"
-
-    # [code, range, what the value is] checked in this order; the first match wins.
-    CLASSES = [
-      ['unspecified', IPAddr.new('::/128'), 'is the unspecified address (every address of the host)'],
-      ['loopback', IPAddr.new('::1/128'), 'is loopback, unreachable from other hosts'],
-      ['ipv4_mapped', IPAddr.new('::ffff:0:0/96'), 'is an IPv4-mapped address (IPv4 traffic)'],
-      ['link_local', IPAddr.new('fe80::/10'), 'is link-local, valid on one link only'],
-      ['multicast', IPAddr.new('ff00::/8'), 'is multicast'],
-    ].freeze
-
     attr_reader :ip
 
     # Returns an Address or raises ConfigError with the one problem found.
@@ -40,49 +29,20 @@ module Ipv6Common
       Array(values).map { |v| parse(v, allow: allow).to_s }
     end
 
-    # Returns the Problem with value, or nil when it is an acceptable address.
+    # Returns the Problem with value, or nil when it is an acceptable address
+    # (the classes and messages of site/schema.json, see Validate).
     def self.problem(value, path: 'address', allow: [])
-      return Problem.new(path, 'type', "#{path}: #{value.inspect} is not a string; write an IPv6 literal such as 2001:db8::11") unless value.is_a?(String)
-
-      code, found, fix = classify(value, allow)
-      code && Problem.new(path, code, "#{path}: #{found}; #{fix}")
+      Validate.address_problem(value, path: path, allow: allow)
     end
-
-    def self.classify(value, allow)
-      if value.start_with?('[') || value.end_with?(']')
-        ['bracketed', "#{value} is bracketed", "write the bare literal #{value.delete('[]')}, brackets are added for each consumer"]
-      elsif Resolv::IPv4::Regex.match?(value)
-        ['ipv4', "#{value} is IPv4", "this site is IPv6-only, #{FIX}"]
-      elsif (ip = literal(value))
-        special(ip, value, allow)
-      else
-        ['not_an_address', "#{value.inspect} is not an IPv6 literal", 'write a bare address such as 2001:db8::11 (no zone id, no prefix length)']
-      end
-    end
-
-    # The IPAddr of a plain IPv6 literal (no zone id, no prefix), else nil.
-    def self.literal(value)
-      return if value.include?('%') || value.include?('/') || !Resolv::IPv6::Regex.match?(value)
-
-      IPAddr.new(value, Socket::AF_INET6)
-    rescue IPAddr::Error
-      nil
-    end
-
-    def self.special(ip, value, allow)
-      code, _range, what = CLASSES.find { |_code, range, _what| range.include?(ip) }
-      return if code.nil? || allow.include?(code.to_sym)
-
-      [code, "#{value} #{what}", FIX]
-    end
-    private_class_method :classify, :literal, :special, :new
+    private_class_method :new
 
     def initialize(ip)
       @ip = ip
+      @text = Validate.canonical_address(ip.to_s).freeze
     end
 
     def to_s
-      ip.to_s
+      @text
     end
 
     def ==(other)

@@ -1,6 +1,8 @@
 # frozen_string_literal: true
 
+require 'open3'
 require 'openssl'
+require 'tmpdir'
 require_relative 'errors'
 
 module Ipv6Common
@@ -11,8 +13,23 @@ module Ipv6Common
     PEM_CERT = /-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----/m.freeze
     DAY = 86_400
 
+    # What an organisation's PKI team enforces (site pki.policy, with these
+    # defaults): key sizes, signature hashes, leaf lifetime, serverAuth EKU.
+    POLICY = {
+      'min_rsa_bits' => 2048,
+      'min_ec_bits' => 256,
+      'signature_hashes' => %w(sha256 sha384 sha512),
+      'max_validity_days' => 398,
+      'require_server_auth' => true,
+    }.freeze
+
+    # OpenSSL's security level 2, Debian 12's default and so HAProxy's and the
+    # OpenStack clients': keys below these sizes and these signature hashes are
+    # refused whatever a site's policy says.
+    SECLEVEL = { 'rsa' => 2048, 'ec' => 224, 'weak_hashes' => %w(md2 md4 md5 sha1) }.freeze
+
     # Every problem of the cert/key pair, each with the offending file as path.
-    def self.problems(cert:, key:, ca_bundle:, fqdn:, window_days:, now: Time.now)
+    def self.problems(cert:, key:, ca_bundle:, fqdn:, window_days:, policy: POLICY, now: Time.now)
       found = []
       certs = read_certs(cert, 'certificate file', found)
       roots = read_certs(ca_bundle, 'CA bundle', found)
@@ -22,9 +39,115 @@ module Ipv6Common
       leaf = certs.first
       found.concat(chain_problems(cert, certs, roots, now))
       found.concat(validity_problems(cert, certs, window_days, now))
+      found.concat(policy_problems(cert, certs, POLICY.merge(policy.to_h { |k, v| [k.to_s, v] }), now))
       found << san_problem(cert, leaf, fqdn) unless names_host?(leaf, fqdn)
       found << key_mismatch(cert, key) if private_key && !leaf.check_private_key(private_key)
       found
+    end
+
+    # problems(), computed once per Chef run: cache is node.run_state, so the
+    # recipe's check before it declares anything and the resource's own check
+    # share one result.
+    def self.checked(cache, **args)
+      memo = (cache['ipv6_common_pki'] ||= {})
+      memo[args] ||= problems(**args)
+    end
+
+    # The one message shape of a certificate problem of a site endpoint:
+    # "endpoint NAME (endpoints.NAME.cert|key): <file>: <found>; <fix>".
+    def self.explain(endpoint, key_path, problem)
+      role = problem.path == key_path ? 'key' : 'cert'
+      Problem.new("endpoints.#{endpoint}.#{role}", problem.code,
+                  "endpoint #{endpoint} (endpoints.#{endpoint}.#{role}): #{problem.message}")
+    end
+
+    # The PKI policy's rules on the file's certificates (leaf first, then the
+    # intermediates it serves); OpenSSL's security level is the floor.
+    def self.policy_problems(path, certs, policy, now)
+      leaf = certs.first
+      found = certs.reject { |c| self_signed?(c) && !c.equal?(leaf) }.flat_map do |cert|
+        [key_problem(path, cert, policy), signature_problem(path, cert, policy)].compact
+      end
+      certs.select { |c| c.not_before > now }.each do |cert|
+        found << problem(path, 'not_yet_valid', "#{cert.subject} is not valid before #{cert.not_before.utc}",
+                         'check the clock of this host and of the CA, or wait until then')
+      end
+      days = ((leaf.not_after - leaf.not_before) / DAY).ceil
+      if days > policy['max_validity_days']
+        found << problem(path, 'validity_too_long', "#{leaf.subject} is valid for #{days} days, more than the " \
+                                                    "#{policy['max_validity_days']} of pki.policy.max_validity_days",
+                         'issue it with a shorter lifetime')
+      end
+      found << server_auth_problem(path, leaf) if policy['require_server_auth'] && !server_auth?(leaf)
+      found
+    end
+
+    def self.key_problem(path, cert, policy)
+      key = cert.public_key
+      type, bits, floor = case key
+                          when OpenSSL::PKey::RSA then ['RSA', key.n.num_bits, [policy['min_rsa_bits'], SECLEVEL['rsa']].max]
+                          when OpenSSL::PKey::EC then ['EC', key.group.degree, [policy['min_ec_bits'], SECLEVEL['ec']].max]
+                          when OpenSSL::PKey::DSA then ['DSA', key.p.num_bits, nil]
+                          end
+      return unless type && (floor.nil? || bits < floor)
+
+      wanted = floor ? "at least #{floor} bits (pki.policy.min_#{type.downcase}_bits, OpenSSL security level 2)" : 'RSA or EC'
+      problem(path, 'weak_key', "#{cert.subject} has a #{bits}-bit #{type} key; the policy wants #{wanted}",
+              'issue it with a stronger key')
+    end
+
+    # The digest of the signature: sha256, sha1, md5...; nil for schemes
+    # without a separate one (Ed25519, Ed448, RSASSA-PSS names it in parameters).
+    def self.signature_hash(cert)
+      cert.signature_algorithm.downcase[/(sha\d+|md\d)/, 1]
+    end
+
+    def self.signature_problem(path, cert, policy)
+      hash = signature_hash(cert)
+      return if hash.nil? || (policy['signature_hashes'].include?(hash) && !SECLEVEL['weak_hashes'].include?(hash))
+
+      allowed = policy['signature_hashes'] - SECLEVEL['weak_hashes']
+      problem(path, 'weak_signature', "#{cert.subject} is signed with #{cert.signature_algorithm}; " \
+                                      "pki.policy.signature_hashes allows #{allowed.join(', ')}",
+              "have the CA sign it with #{allowed.first || 'sha256'}")
+    end
+
+    def self.server_auth?(cert)
+      eku = cert.extensions.find { |ext| ext.oid == 'extendedKeyUsage' }
+      !eku.nil? && eku.value.split(/,\s*/).any? { |usage| ['TLS Web Server Authentication', 'serverAuth'].include?(usage) }
+    end
+
+    def self.server_auth_problem(path, cert)
+      eku = cert.extensions.find { |ext| ext.oid == 'extendedKeyUsage' }
+      problem(path, 'no_server_auth', "#{cert.subject} has #{eku ? "extendedKeyUsage #{eku.value}" : 'no extendedKeyUsage'}, " \
+                                      'not serverAuth (pki.policy.require_server_auth)',
+              'issue it with extendedKeyUsage serverAuth')
+    end
+
+    # HAProxy itself loads a staged crt file: a minimal configuration that
+    # references it goes through `haproxy -c`. Returns the problems (none when
+    # HAProxy accepts it). label names the file in messages (e.g. the endpoint).
+    def self.haproxy_problems(pem, label:, haproxy: 'haproxy')
+      Dir.mktmpdir('pki-check') do |dir|
+        config = File.join(dir, 'haproxy.cfg')
+        File.write(config, <<~CFG)
+          defaults
+              mode http
+              timeout connect 1s
+              timeout client 1s
+              timeout server 1s
+          frontend staged
+              bind [::1]:1 ssl crt #{pem}
+        CFG
+        output, status = Open3.capture2e(haproxy, '-c', '-f', config)
+        return [] if status.success?
+
+        reason = output.lines.grep(/ALERT/).first.to_s.sub(/.*?: (parsing \[[^\]]*\] : )?/, '').strip
+        [problem(label, 'unreadable', "HAProxy refuses the new bundle (#{reason.empty? ? output.strip : reason})",
+                 'fix the certificate or key; the served file is unchanged')]
+      end
+    rescue SystemCallError => e
+      [problem(label, 'unreadable', "cannot run #{haproxy} -c to check the new bundle (#{e.message})", 'install HAProxy')]
     end
 
     # HAProxy's `crt` file: leaf, intermediates, then the private key.
@@ -103,13 +226,13 @@ module Ipv6Common
       nil
     end
 
-    # Expiry is reported by validity_problems, so it is not a chain error here.
+    # Expiry and a future start are reported on their own, so they are not chain errors here.
     def self.verify_error(leaf, intermediates, roots, now)
       store = OpenSSL::X509::Store.new
       roots.each { |root| store.add_cert(root) }
       store.time = now
       store.verify_callback = lambda do |ok, context|
-        ok || context.error == OpenSSL::X509::V_ERR_CERT_HAS_EXPIRED
+        ok || [OpenSSL::X509::V_ERR_CERT_HAS_EXPIRED, OpenSSL::X509::V_ERR_CERT_NOT_YET_VALID].include?(context.error)
       end
       context = OpenSSL::X509::StoreContext.new(store, leaf, intermediates)
       context.verify ? nil : context.error_string
@@ -151,6 +274,7 @@ module Ipv6Common
       problem(key, 'key_mismatch', "this key does not belong to the certificate #{cert}", 'install the key the certificate was issued for')
     end
     private_class_method :problem, :read_certs, :read_key, :self_signed?, :chain_problems, :anchors, :first_unserved_issuer, :verify_error,
-                         :validity_problems, :dns_names, :names_host?, :san_problem, :key_mismatch
+                         :validity_problems, :dns_names, :names_host?, :san_problem, :key_mismatch, :key_problem,
+                         :signature_problem, :server_auth?, :server_auth_problem
   end
 end

@@ -1,55 +1,22 @@
 # frozen_string_literal: true
 
-require 'date'
-require 'yaml'
+require 'json'
 require_relative 'address'
 require_relative 'errors'
+require_relative 'validate'
+require_relative 'site_yaml'
 
 module Ipv6Common
-  # The site description (site/SCHEMA.md): hosts, their IPv6 addresses, the
-  # TLS endpoints and the shared services. Built only from a valid
-  # description; every problem is reported at once, in file order.
+  # The site description: hosts, their IPv6 addresses, the TLS endpoints, the
+  # shared services and the policies. Its shape is site/schema.json (here as
+  # libraries/site_schema.json); a site is validated against it with
+  # json_schemer, then the cross-field rules of its x-rules run. Built only
+  # from a valid description, with defaults applied and addresses canonical;
+  # every problem is reported at once, in file order. edge_verify.site
+  # (Python) produces the same normalised site and the same messages.
   class Site
-    NAME = /\A[a-z0-9][a-z0-9-]*\z/.freeze
-    LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?'
-    DNS_NAME = /\A#{LABEL}(?:\.#{LABEL})*\z/.freeze
-    ENV_NAME = /\A[A-Z_][A-Z0-9_]*\z/.freeze
-    ROLES = %w(controller compute dns ops).freeze
-    RELEASES = %w(pike queens rocky stein train ussuri victoria wallaby xena yoga zed
-                  antelope bobcat caracal dalmatian epoxy).freeze
-    TARGET_HELPERS = %w(tgtadm lioadm scstadmin iscsictl ietadm cxtadm nvmet).freeze
-    CACHE_BACKENDS = %w(oslo_cache.memcache_pool dogpile.cache.pymemcache).freeze
-    PORTS = (1..65_535).freeze
-    SERVICE_DEFAULTS = {
-      'rabbitmq' => { 'port' => 5672 },
-      'memcached' => { 'port' => 11_211, 'backend' => 'oslo_cache.memcache_pool' },
-      'cinder' => { 'target_port' => 3260 },
-      'keystone' => { 'workers' => 1, 'region' => 'RegionOne' },
-      'placement' => { 'workers' => 1 },
-    }.freeze
-    POLICY_DEFAULTS = { 'ipv4_loopback' => 'allow', 'allowed_listeners' => [], 'preflight' => true }.freeze
-    TLS_DEFAULTS = {
-      'min_version' => 'TLSv1.2',
-      'ciphers' => %w(
-        ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-RSA-AES128-GCM-SHA256
-        ECDHE-ECDSA-AES256-GCM-SHA384 ECDHE-RSA-AES256-GCM-SHA384
-        ECDHE-ECDSA-CHACHA20-POLY1305 ECDHE-RSA-CHACHA20-POLY1305
-        DHE-RSA-AES128-GCM-SHA256 DHE-RSA-AES256-GCM-SHA384
-        DHE-RSA-CHACHA20-POLY1305
-      ).join(':'),
-      'ciphersuites' => 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256',
-      'hsts' => true,
-      'hsts_max_age' => 63_072_000,
-    }.freeze
-    PKI_POLICY_DEFAULTS = { 'min_rsa_bits' => 2048, 'min_ec_bits' => 256, 'signature_hashes' => %w(sha256 sha384 sha512),
-                            'max_validity_days' => 398, 'require_server_auth' => true }.freeze
-    TLS_VERSIONS = %w(TLSv1.2 TLSv1.3).freeze
-    HASHES = %w(sha1 sha224 sha256 sha384 sha512).freeze
-    PACKAGE = /\A[a-z0-9][a-z0-9+.-]+\z/.freeze
-    VERSION = /\A[A-Za-z0-9.+~:-]+\z/.freeze
-
     attr_reader :name, :zone, :ttl, :dns_server, :ca_bundle, :expiry_window_days,
-                :hosts, :endpoints, :services, :policy, :tls, :pki_policy, :packages
+                :hosts, :endpoints, :services, :policy, :tls, :pki_policy, :packages, :data
 
     def self.load_file(path)
       from_hash(read(path))
@@ -60,7 +27,7 @@ module Ipv6Common
       found = problems(data)
       raise ConfigError, found unless found.empty?
 
-      new(data)
+      new(Checker.normalise(data))
     end
 
     # The site chef-client received as JSON attributes, node['ipv6_edge']['site'].
@@ -74,31 +41,28 @@ module Ipv6Common
     end
 
     def self.problems(hash)
-      Validator.new(plain(hash)).problems
+      Checker.new(plain(hash)).problems
     end
 
-    # The problems of a site file, including a file that is not YAML.
+    # The problems of a site file, including a file that cannot be read or
+    # is not YAML.
     def self.file_problems(path)
       problems(read(path))
     rescue ConfigError => e
       e.problems
     end
 
-    # The plain data of a site file, or ConfigError (not_yaml).
+    # The plain data of a site file (strict YAML), or ConfigError.
     def self.read(path)
-      data = YAML.safe_load(File.read(path), permitted_classes: [Date, Time], aliases: true)
+      data = Yaml.read(path)
       return data if data.is_a?(Hash)
 
-      raise ConfigError, Problem.new('.', 'not_yaml', ".: #{path} holds #{Validator.describe(data)}, not a mapping; " \
-                                                      'write the site as a YAML mapping (see site/SCHEMA.md)')
-    rescue Psych::Exception, SystemCallError => e
-      raise ConfigError, Problem.new('.', 'not_yaml', ".: #{path} cannot be read as YAML (#{e.message.lines.first.strip}); " \
-                                                      'fix the file (see site/SCHEMA.md)')
+      raise ConfigError, Yaml.problem('not_mapping', path, found: Validate.describe(data))
     end
 
     # value when it is a DNS name, else ConfigError naming path.
     def self.dns_name(value, path:)
-      return value if value.is_a?(String) && DNS_NAME.match?(value)
+      return value if Validate.dns_name?(value)
 
       raise ConfigError, Problem.new(path, 'bad_name', "#{path}: #{value.inspect} is not a DNS name; " \
                                                        'use lower-case dot-separated labels without a trailing dot')
@@ -106,7 +70,7 @@ module Ipv6Common
 
     # value when it is an absolute path, else ConfigError naming path.
     def self.absolute_path(value, path:)
-      return value if value.is_a?(String) && value.start_with?('/')
+      return value if Validate.absolute_path?(value)
 
       raise ConfigError, Problem.new(path, 'not_absolute', "#{path}: #{value.inspect} is not an absolute path; write the full path, starting with /")
     end
@@ -125,23 +89,21 @@ module Ipv6Common
     private_class_method :new
 
     def initialize(data)
+      @data = data
       @name = data['name']
-      @zone = data['dns']['zone']
-      @dns_server = data['dns']['server']
-      @ttl = data['dns']['ttl'] || 300
-      @ca_bundle = data['pki']['ca_bundle']
-      @expiry_window_days = data['pki']['expiry_window_days'] || 30
-      @hosts = data['hosts'].transform_values do |h|
-        h.merge('addresses' => h['addresses'].map { |a| Address.parse(a).to_s })
-      end
-      @endpoints = data['endpoints'] || {}
-      @services = (data['services'] || {}).to_h do |name, s|
-        [name, SERVICE_DEFAULTS.fetch(name).merge(s.compact)]
-      end
-      @policy = POLICY_DEFAULTS.merge(data['policy'] || {})
-      @tls = TLS_DEFAULTS.merge(data['tls'] || {})
-      @pki_policy = PKI_POLICY_DEFAULTS.merge(data['pki']['policy'] || {})
-      @packages = data['packages'] || {}
+      @zone, @dns_server, @ttl = data['dns'].values_at('zone', 'server', 'ttl')
+      @ca_bundle, @expiry_window_days, @pki_policy = data['pki'].values_at('ca_bundle', 'expiry_window_days', 'policy')
+      @hosts = data['hosts']
+      @endpoints = data['endpoints']
+      @services = data['services']
+      @policy = data['policy']
+      @tls = data['tls']
+      @packages = data['packages']
+    end
+
+    # The normalised site (defaults applied, addresses canonical), as JSON.
+    def to_json(*args)
+      data.to_json(*args)
     end
 
     def host(name)
@@ -168,393 +130,316 @@ module Ipv6Common
       end
     end
 
-    # Applies the rules of site/SCHEMA.md to plain data and collects every
-    # problem. Keys are checked in file order; a value of the wrong type is
-    # not descended into.
-    class Validator
+    # Validates plain data against site/schema.json, then runs the named
+    # cross-field rules (x-rules), and sorts every problem into file order.
+    class Checker
+      SCHEMA = Validate::SCHEMA
+      DEFS = SCHEMA.fetch('$defs')
+
+      def self.schemer
+        @schemer ||= begin
+          require 'json_schemer'
+          JSONSchemer.schema(SCHEMA, regexp_resolver: 'ecma')
+        rescue LoadError
+          raise ConfigError, Problem.new('.', 'missing_gem', '.: the json_schemer gem is not installed, so the site cannot ' \
+                                                             'be checked against site/schema.json; install it with the ' \
+                                                             "project's bundle (bundle install) or gem install json_schemer")
+        end
+      end
+
+      # The keywords the schema may use: the compiled form below knows
+      # exactly these (x-* are annotations), so a new keyword cannot slip
+      # past the fast check unnoticed.
+      KEYWORDS = %w($schema $defs $ref title description default type properties required additionalProperties
+                    propertyNames items minItems minProperties minLength minimum maximum enum pattern).freeze
+
+      # The schema with every $ref replaced by its target (siblings win),
+      # the rules of both kept under 'x-rule' as a list, patterns compiled.
+      def self.compile(node)
+        return node unless node.is_a?(Hash)
+
+        unknown = node.keys.reject { |k| k.start_with?('x-') || KEYWORDS.include?(k) }
+        raise ArgumentError, "site schema: keyword(s) #{unknown.join(', ')} not supported by the loader" unless unknown.empty?
+
+        rules = []
+        if node['$ref']
+          target = DEFS.fetch(node['$ref'].delete_prefix('#/$defs/'))
+          rules.concat(Array(target['x-rule']))
+          node = target.merge(node.reject { |k, _| k == '$ref' })
+        end
+        rules.concat(Array(node['x-rule'])) unless node['$ref'] || rules.include?(node['x-rule'])
+        out = node.to_h do |k, v|
+          case k
+          when 'properties' then [k, v.transform_values { |sub| compile(sub) }]
+          when 'additionalProperties', 'propertyNames', 'items' then [k, compile(v)]
+          when 'pattern' then [k, Validate.ecma(v)]
+          else [k, v]
+          end
+        end
+        below = out['properties']&.values.to_a + [out['additionalProperties'], out['items']].grep(Hash)
+        # whether any node below has a rule: the walk skips subtrees without one
+        out.merge('x-rule' => rules.uniq, 'x-deep' => below.any? { |sub| !sub['x-rule'].empty? || sub['x-deep'] }).freeze
+      end
+
+      COMPILED = compile(SCHEMA.reject { |k, _| k == '$defs' })
+      RULES = SCHEMA.fetch('x-rules').keys.to_h { |name| [name, :"rule_#{name}"] }.freeze
+
+      def self.child(node, key)
+        sub = node['properties']&.[](key)
+        sub || (node['additionalProperties'].is_a?(Hash) ? node['additionalProperties'] : nil)
+      end
+
+      TYPES = {
+        'object' => ->(v) { v.is_a?(Hash) }, 'array' => ->(v) { v.is_a?(Array) }, 'string' => ->(v) { v.is_a?(String) },
+        'boolean' => ->(v) { [true, false].include?(v) },
+        'integer' => ->(v) { v.is_a?(Integer) || (v.is_a?(Float) && v.finite? && v == v.floor) },
+      }.freeze
+
+      # True when data satisfies the compiled schema: the fast check of a
+      # valid site. Only when it fails does json_schemer run to report
+      # (test_site_agreement holds both to the same verdict).
+      def self.valid?(node, value)
+        return false if node['type'] && !TYPES.fetch(node['type']).call(value)
+
+        case value
+        when Hash then valid_mapping?(node, value)
+        when Array
+          return false if node['minItems'] && value.size < node['minItems']
+
+          items = node['items']
+          items.nil? || value.all? { |v| valid?(items, v) }
+        when String
+          (node['minLength'].nil? || value.length >= node['minLength']) && (node['pattern'].nil? || node['pattern'].match?(value)) &&
+            (node['enum'].nil? || node['enum'].include?(value))
+        when Integer, Float
+          (node['minimum'].nil? || value >= node['minimum']) && (node['maximum'].nil? || value <= node['maximum']) &&
+            (node['enum'].nil? || node['enum'].include?(value))
+        else node['enum'].nil? || node['enum'].include?(value)
+        end
+      end
+
+      def self.valid_mapping?(node, value)
+        return false if node['minProperties'] && value.size < node['minProperties']
+        return false if node['required']&.any? { |k| !value.key?(k) }
+
+        props = node['properties'] || {}
+        extra = node['additionalProperties']
+        names = node['propertyNames']
+        value.all? do |k, v|
+          next false if names && !valid?(names, k)
+
+          sub = props[k] || extra
+          sub == false ? false : sub.nil? || sub == true || valid?(sub, v)
+        end
+      end
+
+      # Defaults applied, integral floats of integer keys as Integers,
+      # addresses canonical. data must be valid.
+      def self.normalise(data, node = COMPILED)
+        case data
+        when Hash
+          out = data.to_h { |k, v| [k, (sub = child(node, k)) ? normalise(v, sub) : v] }
+          (node['properties'] || {}).each do |k, sub|
+            out[k] = normalise(JSON.parse(JSON.generate(sub['default'])), sub) if !out.key?(k) && sub.key?('default')
+          end
+          out
+        when Array
+          node['items'] ? data.map { |v| normalise(v, node['items']) } : data
+        when Float
+          node['type'] == 'integer' ? data.to_i : data
+        when String
+          node['x-rule'].include?('address') ? Validate.canonical_address(data) : data
+        else data
+        end
+      end
+
       attr_reader :problems
 
-      def self.describe(value)
-        case value
-        when nil then 'nothing'
-        when Hash then 'a mapping'
-        when Array then 'a list'
-        when String then "a string (#{value.inspect})"
-        when true, false then "a boolean (#{value})"
-        when Integer then "an integer (#{value})"
-        else "a #{value.class.name.downcase} (#{value})"
-        end
-      end
-
       def initialize(data)
+        @data = data
         @problems = []
-        @addresses = {}
-        @ports = {}
-        if data.is_a?(Hash)
-          setup_context(data)
-          fields('', data, TOP)
-        else
-          add('.', 'not_yaml', ".: the site is #{self.class.describe(data)}, not a mapping; write it as a YAML mapping")
+        @marked = {}
+        unless data.is_a?(Hash)
+          @problems << Yaml.problem('not_mapping', 'the site', found: Validate.describe(data))
+          return
         end
+        schema_problems unless self.class.valid?(COMPILED, data)
+        typed = @problems.filter_map { |_t, p| p.path if p.code == 'type' }.to_h { |path| [path, true] }
+        @problems.reject! { |_t, p| typed[p.path] && p.code != 'type' }
+        rule_context
+        walk(COMPILED, data, [])
+        @problems = sort(@problems)
       end
-
-      TOP = { 'name' => [true, :site_name], 'dns' => [true, :dns], 'pki' => [true, :pki],
-              'hosts' => [true, :hosts], 'endpoints' => [false, :endpoints], 'services' => [false, :services],
-              'policy' => [false, :policy], 'tls' => [false, :tls], 'packages' => [false, :packages] }.freeze
-      DNS = { 'zone' => [true, :zone], 'server' => [true, :dns_server], 'ttl' => [false, :ttl] }.freeze
-      PKI = { 'ca_bundle' => [true, :absolute], 'expiry_window_days' => [false, :window], 'policy' => [false, :pki_policy] }.freeze
-      POLICY = { 'ipv4_loopback' => [false, :ipv4_loopback], 'allowed_listeners' => [false, :allowed_listeners],
-                 'preflight' => [false, :boolean] }.freeze
-      LISTENER = { 'host' => [true, :host_ref], 'port' => [true, :port], 'process' => [true, :word],
-                   'reason' => [true, :word], 'address' => [false, :listener_address] }.freeze
-      TLS = { 'min_version' => [false, :tls_version], 'ciphers' => [false, :word], 'ciphersuites' => [false, :word],
-              'hsts' => [false, :boolean], 'hsts_max_age' => [false, :hsts_max_age] }.freeze
-      PKI_POLICY = { 'min_rsa_bits' => [false, :rsa_bits], 'min_ec_bits' => [false, :ec_bits],
-                     'signature_hashes' => [false, :hashes], 'max_validity_days' => [false, :validity],
-                     'require_server_auth' => [false, :boolean] }.freeze
-      HOST = { 'fqdn' => [true, :fqdn], 'roles' => [true, :roles], 'addresses' => [true, :host_addresses] }.freeze
-      ENDPOINT = { 'host' => [true, :host_ref], 'fqdn' => [true, :fqdn], 'port' => [true, :endpoint_port],
-                   'backend_port' => [true, :port], 'cert' => [true, :absolute], 'key' => [true, :absolute],
-                   'stand_in' => [false, :boolean] }.freeze
-      SERVICES = {
-        'rabbitmq' => { 'host' => [true, :host_ref], 'port' => [false, :port], 'users' => [false, :users] },
-        'memcached' => { 'host' => [true, :host_ref], 'port' => [false, :port], 'backend' => [false, :cache_backend] },
-        'keystone' => { 'host' => [true, :host_ref], 'admin_password' => [true, :secret], 'workers' => [false, :workers],
-                        'region' => [false, :word] },
-        'placement' => { 'host' => [true, :host_ref], 'password' => [true, :secret], 'workers' => [false, :workers] },
-        'cinder' => { 'host' => [true, :host_ref], 'release' => [true, :release],
-                      'target_helper' => [true, :target_helper], 'target_port' => [false, :port] },
-      }.freeze
-      USER = { 'password' => [true, :secret] }.freeze
 
       private
 
-      def setup_context(data)
-        dns = data['dns'].is_a?(Hash) ? data['dns'] : {}
-        @zone = dns['zone'] if dns['zone'].is_a?(String) && DNS_NAME.match?(dns['zone'])
-        @hosts = data['hosts'] if data['hosts'].is_a?(Hash)
+      def path_of(tokens)
+        tokens.each_with_index.map { |t, i| t.is_a?(Integer) ? "[#{t}]" : (i.zero? ? t : ".#{t}") }.join
       end
 
-      def add(path, code, message)
-        @problems << Problem.new(path, code, message)
-        nil
+      def add(tokens, code, node = {}, template: nil, **vars)
+        tokens = tokens.dup
+        path = path_of(tokens)
+        template ||= node.is_a?(Hash) ? node.dig('x-messages', code) : nil
+        @marked[path] = true
+        @problems << [tokens, Validate.problem(path, code, template: template, **vars)]
       end
 
-      def join(path, key)
-        path.empty? ? key : "#{path}.#{key}"
+      def pointer(text)
+        text.split('/').drop(1).map { |t| t.gsub('~1', '/').gsub('~0', '~') }
       end
 
-      # Known keys in file order, then the required keys that are absent.
-      # A key written with a null value is present, and of the wrong type.
-      def fields(path, hash, spec)
-        hash.each do |key, value|
-          sub = join(path, key)
-          if spec.key?(key)
-            send(spec[key][1], sub, value)
+      # Instance tokens from a JSON pointer, list indexes as Integers.
+      def tokens_at(text)
+        value = @data
+        pointer(text).map do |t|
+          token = value.is_a?(Array) ? Integer(t) : t
+          value = value[token]
+          token
+        end
+      end
+
+      def value_at(tokens)
+        tokens.reduce(@data) { |value, t| value[t] }
+      end
+
+      def schema_at(text)
+        pointer(text).reduce(SCHEMA) { |node, t| node.is_a?(Array) ? node[Integer(t)] : node[t] }
+      end
+
+      def schema_problems
+        self.class.schemer.validate(@data).each do |error|
+          tokens = tokens_at(error['data_pointer'])
+          node = error['schema']
+          keyword = error['type']
+          if keyword == 'required'
+            error['details']['missing_keys'].each { |k| add(tokens + [k], 'missing', node) }
+          elsif keyword == 'schema' && error['schema_pointer'].end_with?('/additionalProperties')
+            parent = schema_at(error['schema_pointer'].delete_suffix('/additionalProperties'))
+            add(tokens, 'unknown_key', parent, allowed: parent['properties'].keys.join(', '))
+          elsif value_at(tokens).is_a?(Hash) && error['data'].is_a?(String)
+            # propertyNames: the error names the mapping, the data is the key
+            keyword_problem(tokens + [error['data']], keyword, node, error['data'])
           else
-            add(sub, 'unknown_key', "#{sub}: unknown key; use one of #{spec.keys.join(', ')} (a typo is not ignored)")
-          end
-        end
-        spec.each do |key, (required, _check)|
-          sub = join(path, key)
-          add(sub, 'missing', "#{sub}: not set; this key is required (see site/SCHEMA.md)") if required && !hash.key?(key)
-        end
-      end
-
-      def type(path, value, expected)
-        add(path, 'type', "#{path}: found #{self.class.describe(value)}; write #{expected}")
-      end
-
-      def string(path, value)
-        value.is_a?(String) ? value : type(path, value, 'a string')
-      end
-
-      def mapping(path, value)
-        value.is_a?(Hash) ? value : type(path, value, 'a mapping')
-      end
-
-      def list(path, value)
-        return type(path, value, 'a list') unless value.is_a?(Array)
-        return add(path, 'empty', "#{path}: the list is empty; give at least one item") if value.empty?
-
-        value
-      end
-
-      def integer(path, value, range)
-        return type(path, value, 'an integer') unless value.is_a?(Integer)
-        return value if range.cover?(value)
-
-        add(path, 'out_of_range', "#{path}: #{value} is out of range; use #{range.min}..#{range.max}")
-      end
-
-      # Each entry of a mapping keyed by names, checked by the block.
-      def named_entries(path, value, what)
-        return unless mapping(path, value)
-
-        value.each do |key, entry|
-          sub = join(path, key)
-          name_ok = NAME.match?(key)
-          add(sub, 'bad_name', "#{sub}: #{key.inspect} is not a valid #{what} name; use lower-case letters, digits and '-'") unless name_ok
-          yield sub, entry if mapping(sub, entry)
-        end
-      end
-
-      def choice(path, value, choices, what)
-        return unless string(path, value)
-        return if choices.include?(value)
-
-        add(path, 'bad_choice', "#{path}: #{value.inspect} is not a known #{what}; use one of #{choices.join(', ')}")
-      end
-
-      def site_name(path, value)
-        return unless string(path, value)
-
-        add(path, 'bad_name', "#{path}: #{value.inspect} is not a valid name; use lower-case letters, digits and '-'") unless NAME.match?(value)
-      end
-
-      def dns(path, value)
-        fields(path, value, DNS) if mapping(path, value)
-      end
-
-      def zone(path, value)
-        dns_name(path, value)
-      end
-
-      def dns_name(path, value)
-        return unless string(path, value)
-        return value if DNS_NAME.match?(value)
-
-        add(path, 'bad_name', "#{path}: #{value.inspect} is not a DNS name; use lower-case dot-separated labels without a trailing dot")
-      end
-
-      def dns_server(path, value)
-        return unless host_ref(path, value)
-
-        roles = @hosts[value].is_a?(Hash) ? @hosts[value]['roles'] : nil
-        return unless roles.is_a?(Array) && !roles.include?('dns')
-
-        add(path, 'not_dns_host', "#{path}: host #{value} has no dns role; name a host whose roles contain dns, or add dns to hosts.#{value}.roles")
-      end
-
-      def ttl(path, value)
-        integer(path, value, 1..86_400)
-      end
-
-      def pki(path, value)
-        fields(path, value, PKI) if mapping(path, value)
-      end
-
-      def window(path, value)
-        integer(path, value, 0..3650)
-      end
-
-      def absolute(path, value)
-        return unless string(path, value)
-
-        add(path, 'not_absolute', "#{path}: #{value.inspect} is not an absolute path; write the full path, starting with /") unless value.start_with?('/')
-      end
-
-      def hosts(path, value)
-        return unless mapping(path, value)
-        return add(path, 'empty', "#{path}: no hosts; describe at least one host") if value.empty?
-
-        named_entries(path, value, 'host') { |sub, host| fields(sub, host, HOST) }
-      end
-
-      def fqdn(path, value)
-        return unless dns_name(path, value) && @zone
-        return if value.end_with?(".#{@zone}")
-
-        add(path, 'out_of_zone', "#{path}: #{value} is outside the zone #{@zone}; use a name ending in .#{@zone}")
-      end
-
-      def roles(path, value)
-        list(path, value)&.each_with_index do |role, i|
-          sub = "#{path}[#{i}]"
-          next unless string(sub, role)
-
-          add(sub, 'bad_role', "#{sub}: #{role.inspect} is not a role; use one of #{ROLES.join(', ')}") unless ROLES.include?(role)
-        end
-      end
-
-      def host_addresses(path, value)
-        list(path, value)&.each_with_index do |address, i|
-          sub = "#{path}[#{i}]"
-          problem = Address.problem(address, path: sub)
-          next @problems << problem if problem
-
-          canonical = Address.parse(address).to_s
-          if (first = @addresses[canonical])
-            add(sub, 'duplicate_address', "#{sub}: #{canonical} is already used by #{first}; give each host its own addresses")
-          else
-            @addresses[canonical] = sub
+            keyword_problem(tokens, SCHEMA['x-types'].key?(keyword) ? 'type' : keyword, node, error['data'])
           end
         end
       end
 
-      def endpoints(path, value)
-        named_entries(path, value, 'endpoint') do |sub, endpoint|
-          @endpoint = [sub, endpoint['host']]
-          fields(sub, endpoint, ENDPOINT)
+      def keyword_problem(tokens, keyword, node, value)
+        code = keyword == 'type' ? 'type' : node['x-code'] || SCHEMA['x-codes'].fetch(keyword)
+        add(tokens, code, node, found: Validate.describe(value), expected: node['x-expected'] || SCHEMA['x-types'][node['type']],
+                                value: Validate.show(value), quoted: Validate.quoted(value), what: node['x-what'],
+                                hint: node['x-hint'], item: node['x-item'] || 'item', choices: Array(node['enum']).join(', '),
+                                min: node['minimum'], max: node['maximum'])
+      end
+
+      def rule_context
+        zone = @data['dns'].is_a?(Hash) ? @data['dns']['zone'] : nil
+        @zone = zone if Validate.dns_name?(zone)
+        @hosts = @data['hosts'] if @data['hosts'].is_a?(Hash)
+        @addresses = {}
+      end
+
+      # Runs the rules of each node in document order; a rule does not judge
+      # a value the schema already found at fault.
+      def walk(node, value, tokens)
+        node['x-rule'].each do |rule|
+          break if !@marked.empty? && @marked[path_of(tokens)]
+
+          send(RULES.fetch(rule), value, tokens, node)
+        end
+        return unless node['x-deep']
+
+        if value.is_a?(Hash)
+          value.each do |k, v|
+            next unless (sub = self.class.child(node, k))
+
+            tokens.push(k)
+            walk(sub, v, tokens)
+            tokens.pop
+          end
+        elsif value.is_a?(Array) && (items = node['items'])
+          value.each_with_index do |v, i|
+            tokens.push(i)
+            walk(items, v, tokens)
+            tokens.pop
+          end
         end
       end
 
-      # A key of hosts; not judged when hosts itself is not a mapping.
-      def host_ref(path, value)
-        return unless string(path, value) && @hosts
-        return value if @hosts.key?(value)
+      def rule_address(value, tokens, node)
+        return unless value.is_a?(String)
 
-        add(path, 'unknown_host', "#{path}: #{value.inspect} is not a host of this site; use one of #{@hosts.keys.join(', ')}")
+        code = Validate.address_class(value, allow: node['x-allow'] || [])
+        add(tokens, code, value: value, quoted: Validate.quoted(value), bare: value.delete('[]')) if code
       end
 
-      def port(path, value)
-        integer(path, value, PORTS)
-      end
-
-      # The public port, unique among the endpoints of one host.
-      def endpoint_port(path, value)
-        return unless port(path, value)
-
-        endpoint_path, host = @endpoint
-        return unless host.is_a?(String)
-
-        key = [host, value]
-        if (first = @ports[key])
-          add(path, 'port_conflict', "#{path}: port #{value} on host #{host} is already used by #{first}; give each endpoint of a host its own port")
+      def rule_duplicate_address(value, tokens, _node)
+        canonical = Validate.canonical_address(value)
+        if (first = @addresses[canonical])
+          add(tokens, 'duplicate_address', canonical: canonical, first: first)
         else
-          @ports[key] = endpoint_path
+          @addresses[canonical] = path_of(tokens)
         end
       end
 
-      def services(path, value)
-        return unless mapping(path, value)
+      def rule_host_ref(value, tokens, _node)
+        return unless value.is_a?(String) && @hosts && !@hosts.key?(value)
 
-        value.each do |name, service|
-          sub = join(path, name)
-          next add(sub, 'unknown_key', "#{sub}: unknown service; use one of #{SERVICES.keys.join(', ')} (a typo is not ignored)") unless SERVICES.key?(name)
+        add(tokens, 'unknown_host', quoted: Validate.quoted(value), hosts: @hosts.keys.join(', '))
+      end
 
-          fields(sub, service, SERVICES[name]) if mapping(sub, service)
+      def rule_dns_host(value, tokens, _node)
+        host = value.is_a?(String) && @hosts ? @hosts[value] : nil
+        roles = host.is_a?(Hash) ? host['roles'] : nil
+        add(tokens, 'not_dns_host', value: value) if roles.is_a?(Array) && !roles.include?('dns')
+      end
+
+      def rule_in_zone(value, tokens, _node)
+        return unless @zone && value.is_a?(String) && !Validate.in_zone?(value, @zone)
+
+        add(tokens, 'out_of_zone', value: value, zone: @zone)
+      end
+
+      def rule_endpoint_ports(value, tokens, _node)
+        return unless value.is_a?(Hash)
+
+        seen = {}
+        value.each do |name, endpoint|
+          next unless endpoint.is_a?(Hash) && endpoint['host'].is_a?(String) && Validate.port?(endpoint['port'])
+
+          port_tokens = tokens + [name, 'port']
+          next if @marked[path_of(port_tokens)]
+
+          key = [endpoint['host'], endpoint['port']]
+          if (first = seen[key])
+            add(port_tokens, 'port_conflict', port: endpoint['port'], host: endpoint['host'], first: first)
+          else
+            seen[key] = path_of(tokens + [name])
+          end
         end
       end
 
-      def users(path, value)
-        return unless mapping(path, value)
-
-        value.each do |user, entry|
-          sub = join(path, user)
-          next fields(sub, entry, USER) if entry.is_a?(Hash)
-
-          add(sub, 'type', "#{sub}: found a value that is not a mapping; write {password: {file: /path}}")
-        end
+      def rule_secret(value, tokens, _node)
+        code = Validate.secret_problem(value)
+        add(tokens, code) if code
       end
 
-      def policy(path, value)
-        fields(path, value, POLICY) if mapping(path, value)
-      end
-
-      def ipv4_loopback(path, value)
-        choice(path, value, %w(allow forbid), 'ipv4_loopback policy')
-      end
-
-      def allowed_listeners(path, value)
-        return type(path, value, 'a list') unless value.is_a?(Array)
-
-        value.each_with_index { |entry, i| fields("#{path}[#{i}]", entry, LISTENER) if mapping("#{path}[#{i}]", entry) }
-      end
-
-      def listener_address(path, value)
-        problem = Address.problem(value, path: path, allow: %i(unspecified loopback link_local))
-        @problems << problem if problem
-      end
-
-      def boolean(path, value)
-        type(path, value, 'true or false') unless [true, false].include?(value)
-      end
-
-      def word(path, value)
-        return unless string(path, value)
-
-        add(path, 'empty', "#{path}: the string is empty; give a value") if value.strip.empty?
-      end
-
-      def tls(path, value)
-        fields(path, value, TLS) if mapping(path, value)
-      end
-
-      def tls_version(path, value)
-        choice(path, value, TLS_VERSIONS, 'TLS version')
-      end
-
-      def hsts_max_age(path, value)
-        integer(path, value, 1..2_147_483_647)
-      end
-
-      def pki_policy(path, value)
-        fields(path, value, PKI_POLICY) if mapping(path, value)
-      end
-
-      def rsa_bits(path, value)
-        integer(path, value, 1024..16_384)
-      end
-
-      def ec_bits(path, value)
-        integer(path, value, 160..571)
-      end
-
-      def validity(path, value)
-        integer(path, value, 1..36_500)
-      end
-
-      def hashes(path, value)
-        list(path, value)&.each_with_index { |h, i| choice("#{path}[#{i}]", h, HASHES, 'signature hash') }
-      end
-
-      def packages(path, value)
-        return unless mapping(path, value)
-
-        value.each do |name, version|
-          sub = join(path, name)
-          add(sub, 'bad_name', "#{sub}: #{name.inspect} is not a Debian package name; use lower-case letters, digits and +.-") unless PACKAGE.match?(name.to_s)
-          next unless string(sub, version)
-
-          add(sub, 'bad_name', "#{sub}: #{version.inspect} is not a package version; write the version as apt shows it") unless VERSION.match?(version)
-        end
-      end
-
-      def release(path, value)
-        choice(path, value, RELEASES, 'Cinder release')
-      end
-
-      def target_helper(path, value)
-        choice(path, value, TARGET_HELPERS, 'target helper')
-      end
-
-      def cache_backend(path, value)
-        choice(path, value, CACHE_BACKENDS, 'oslo.cache backend')
-      end
-
-      def workers(path, value)
-        integer(path, value, 1..64)
-      end
-
-      # A secret is referenced, never written: {file: ABSOLUTE_PATH} or
-      # {env: NAME}. Messages never repeat the value.
-      def secret(path, value)
-        return if secret_ref?(value)
-
-        if value.is_a?(Hash) || value.is_a?(Array)
-          add(path, 'bad_secret_ref', "#{path}: not a valid reference; " \
-                                      'write exactly one of {file: /absolute/path} or {env: NAME} (NAME in A-Z, 0-9, _)')
-        else
-          add(path, 'inline_secret', "#{path}: the secret is written inline; store it in a file and write {file: /path} or {env: NAME}")
-        end
-      end
-
-      def secret_ref?(value)
-        return false unless value.is_a?(Hash) && value.size == 1
-
-        kind, target = value.first
-        target.is_a?(String) && ((kind == 'file' && target.start_with?('/')) || (kind == 'env' && ENV_NAME.match?(target)))
+      # File order: each key by its place in its mapping (an absent key after
+      # the present ones, by name), each item by index; then code, message.
+      def sort(found)
+        found.sort_by do |tokens, problem|
+          value = @data
+          place = tokens.map do |t|
+            rank = if value.is_a?(Hash) then (index = value.keys.index(t)) ? [index, ''] : [value.size, t.to_s]
+                   else [t.is_a?(Integer) ? t : 0, '']
+                   end
+            value = value.is_a?(Hash) || (value.is_a?(Array) && t.is_a?(Integer)) ? value[t] : nil
+            rank
+          end
+          [place, problem.code, problem.message]
+        end.map(&:last)
       end
     end
   end

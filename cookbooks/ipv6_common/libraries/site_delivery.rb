@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require_relative 'errors'
+require_relative 'pki'
 require_relative 'site'
 
 module Ipv6Common
@@ -44,15 +45,25 @@ module Ipv6Common
       'hsts_max_age' => 63_072_000,
     }.freeze
 
-    PKI_POLICY_DEFAULTS = {
-      'min_rsa_bits' => 2048,
-      'min_ec_bits' => 256,
-      'signature_hashes' => %w(sha256 sha384 sha512),
-      'max_validity_days' => 398,
-      'require_server_auth' => true,
+    PKI_POLICY_DEFAULTS = Pki::POLICY
+
+    POLICY_DEFAULTS = {
+      'ipv4_loopback' => 'allow',
+      'allowed_listeners' => [],
+      'preflight' => true,
     }.freeze
 
     module_function
+
+    def policy(site)
+      POLICY_DEFAULTS.merge(section(site, :policy))
+    end
+
+    # False only when the site switches the checks before a converge off
+    # (policy.preflight: false), to show what the verifier catches.
+    def preflight?(site)
+      policy(site)['preflight'] != false
+    end
 
     def tls(site)
       TLS_DEFAULTS.merge(section(site, :tls))

@@ -7,6 +7,11 @@
 site = Ipv6Common::Site.for_node(node)
 host = site.host(node.name)
 
+unless Ipv6Common::SiteDelivery.preflight?(site)
+  Chef::Log.warn("#{node.name}: policy.preflight is false in site #{site.name}: the host is not checked before the converge")
+  return
+end
+
 ipv6_common_preflight node.name do
   fqdn host['fqdn']
   addresses host['addresses']

@@ -61,29 +61,25 @@ module Ipv6Haproxy
     module_function
 
     # endpoints: Hash name => Hash with 'fqdn', 'cert', 'key' (as Site#endpoints_on).
-    def problems(site, endpoints, now: Time.now)
+    # cache: node.run_state, so ipv6_common_tls_bundle reuses the result.
+    def problems(site, endpoints, cache: {})
+      policy = Ipv6Common::SiteDelivery.pki_policy(site)
       endpoints.sort.flat_map do |name, endpoint|
-        found = Ipv6Common::Pki.problems(
-          cert: endpoint['cert'], key: endpoint['key'], ca_bundle: site.ca_bundle,
-          fqdn: endpoint['fqdn'], window_days: site.expiry_window_days, now: now
-        )
-        found.map { |problem| explain(name, endpoint, problem) }
+        found = Ipv6Common::Pki.checked(cache, **args(site, endpoint, policy))
+        found.map { |problem| Ipv6Common::Pki.explain(name, endpoint['key'], problem) }
       end
     end
 
-    def check!(site, endpoints, now: Time.now)
-      found = problems(site, endpoints, now: now)
+    def check!(site, endpoints, cache: {})
+      found = problems(site, endpoints, cache: cache)
       raise Ipv6Common::ConfigError, found unless found.empty?
     end
 
-    # Pki's message names the file, what is wrong and the fix; add the endpoint
-    # and the site key that points at the file.
-    def explain(name, endpoint, problem)
-      role = problem.path == endpoint['key'] ? 'key' : 'cert'
-      Ipv6Common::Problem.new(
-        "endpoints.#{name}.#{role}", problem.code,
-        "endpoint #{name} (endpoints.#{name}.#{role}): #{problem.message}"
-      )
+    # The arguments of Ipv6Common::Pki.problems for an endpoint, the same ones
+    # the recipe gives ipv6_common_tls_bundle.
+    def args(site, endpoint, policy)
+      { cert: endpoint['cert'], key: endpoint['key'], ca_bundle: site.ca_bundle, fqdn: endpoint['fqdn'],
+        window_days: site.expiry_window_days, policy: policy }
     end
   end
 end

@@ -9,10 +9,19 @@ site = Ipv6Common::Site.for_node(node)
 endpoints = site.endpoints_on(node.name)
 addresses = site.addresses(node.name).map(&:to_s)
 tls = Ipv6Common::SiteDelivery.tls(site)
+pki_policy = Ipv6Common::SiteDelivery.pki_policy(site)
+preflight = Ipv6Common::SiteDelivery.preflight?(site)
 
-# Refuse the run before any resource exists when a certificate is unfit:
-# HAProxy keeps serving the last good configuration.
-Ipv6Haproxy::CertCheck.check!(site, endpoints)
+# Refuse the run before any resource exists when a certificate is unfit
+# (chain, names, expiry, key, and the site's PKI policy): HAProxy keeps
+# serving the last good configuration. The bundles below reuse the result.
+# A site with policy.preflight false deploys what it is given, to show what
+# the verifier catches.
+if preflight
+  Ipv6Haproxy::CertCheck.check!(site, endpoints, cache: node.run_state)
+else
+  Chef::Log.warn("#{node.name}: policy.preflight is false in site #{site.name}: certificates are deployed unchecked")
+end
 
 pem_dir = '/etc/haproxy/certs'
 
@@ -40,6 +49,23 @@ ipv6_haproxy_config '/etc/haproxy/haproxy.cfg' do
   hsts_max_age tls['hsts_max_age']
 end
 
+# The bundle of an endpoint no longer in the site holds a private key nothing
+# serves any more: delete it at the end of the run, after the configuration
+# stops naming it (these notifications queue behind the configuration's).
+stale = ::Dir.glob(::File.join(pem_dir, '*.pem')) - endpoints.keys.map { |name| ::File.join(pem_dir, "#{name}.pem") }
+unless stale.empty?
+  stale.sort.each do |path|
+    file path do
+      action :nothing
+    end
+  end
+
+  notify_group 'bundles of endpoints no longer in the site' do
+    stale.sort.each { |path| notifies :delete, "file[#{path}]", :delayed }
+    action :run
+  end
+end
+
 directory pem_dir do
   owner 'root'
   group 'root'
@@ -50,11 +76,14 @@ endpoints.sort.each do |name, endpoint|
   pem = ::File.join(pem_dir, "#{name}.pem")
 
   ipv6_common_tls_bundle pem do
+    endpoint name
     cert endpoint['cert']
     key endpoint['key']
     ca_bundle site.ca_bundle
     fqdn endpoint['fqdn']
     window_days site.expiry_window_days
+    pki_policy pki_policy
+    check preflight
     owner 'root'
     group 'root'
     mode '0600'

@@ -4,11 +4,12 @@ Tests that need bad certificates call Authority.issue with options; see its docs
 """
 import datetime
 import os
+import warnings
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 LEAF_DAYS = 365
@@ -28,7 +29,7 @@ def _name(common_name):
                       x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def _sign(subject, subject_key, issuer, issuer_key, *, ca, not_before, not_after, san=()):
+def _sign(subject, subject_key, issuer, issuer_key, *, ca, not_before, not_after, san=(), digest=None):
     builder = (x509.CertificateBuilder()
                .subject_name(subject)
                .issuer_name(issuer)
@@ -49,7 +50,9 @@ def _sign(subject, subject_key, issuer, issuer_key, *, ca, not_before, not_after
         builder = (builder
                    .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in san]), critical=False)
                    .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False))
-    return builder.sign(issuer_key, hashes.SHA256())
+    with warnings.catch_warnings():  # SHA-1 is deprecated: the fault tests sign with it on purpose
+        warnings.simplefilter('ignore')
+        return builder.sign(issuer_key, digest or hashes.SHA256())
 
 
 def pem(cert):
@@ -108,17 +111,19 @@ class Authority:
         return cls(*read('root'), *read('intermediate'))
 
     def issue(self, fqdn, cert_path, key_path, *, san=None, self_signed=False, expired=False,
-              not_after=None, other_ca=False, intermediate=True, mismatched_key=False, key_mode=0o600):
+              not_after=None, other_ca=False, intermediate=True, mismatched_key=False, key_mode=0o600,
+              weak_key=False, sha1=False):
         """Write a leaf for fqdn: cert_path = leaf + intermediate, key_path = its key (key_mode).
 
         The defaults give a good certificate. Options make one bad thing at a time:
         san: the DNS names in the SAN instead of [fqdn]; self_signed: the leaf signs itself;
         expired: validity ended yesterday; not_after: validity ends then (a datetime);
         other_ca: signed by a fresh CA that no bundle trusts; intermediate=False: the file holds
-        the leaf only; mismatched_key: key_path gets a key that is not the leaf's.
+        the leaf only; mismatched_key: key_path gets a key that is not the leaf's; weak_key: a
+        1024-bit RSA key; sha1: the intermediate signs the leaf with SHA-1.
         """
         now = _now()
-        key = _new_key()
+        key = rsa.generate_private_key(public_exponent=65537, key_size=1024) if weak_key else _new_key()
         start = now - datetime.timedelta(days=1)
         end = now + datetime.timedelta(days=LEAF_DAYS)
         if expired:
@@ -132,7 +137,7 @@ class Authority:
             issuer, issuer_key = signer.intermediate.subject, signer.intermediate_key
             chain = [signer.intermediate] if intermediate else []
         leaf = _sign(_name(fqdn), key, issuer, issuer_key, ca=False, not_before=start, not_after=end,
-                     san=san if san is not None else [fqdn])
+                     san=san if san is not None else [fqdn], digest=hashes.SHA1() if sha1 else None)
         Path(cert_path).parent.mkdir(parents=True, exist_ok=True)
         Path(cert_path).write_bytes(b''.join(pem(c) for c in [leaf, *chain]))
         write_private(key_path, key_pem(_new_key() if mismatched_key else key), key_mode)

@@ -94,11 +94,13 @@ def verify(state_dir, pytest_args=(), say=print):
 
 def _pytest_in(lab, client, args, say):
     """(exit status, test counts, where the log and JUnit report are) of the suite run in client."""
-    junit = lab.state_dir / f'junit-{client}.xml'
+    junit, report = lab.state_dir / f'junit-{client}.xml', lab.state_dir / f'report-{client}.json'
     junit.unlink(missing_ok=True)
+    report.unlink(missing_ok=True)
     package = verifier.ensure(lab.state_dir / 'verifier')
     argv = lab.argv_in(client, ['/usr/bin/python3', '-m', 'pytest', '--pyargs', verifier.SUITES, '-p',
-                                'no:cacheprovider', f'--site={lab.site_file}', f'--junitxml={junit}', *args])
+                                'no:cacheprovider', f'--site={lab.site_file}', f'--junitxml={junit}',
+                                '--report', 'json', str(report), *args])
     log = lab.path('logs', f'verify-{client}.log')
     with log.open('w') as out:
         process = subprocess.Popen(argv, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -106,7 +108,34 @@ def _pytest_in(lab, client, args, say):
         for line in process.stdout:
             out.write(line)
             say(f'  [{client}] {line.rstrip()}')
-    return process.wait(), junit_counts(junit), f'{log} and {junit}'
+    return process.wait(), junit_counts(junit), f'{log}, {junit} and {report}'
+
+
+def scan(state_dir, endpoints=(), full=False, say=print):
+    """`edge-verify scan` (testssl.sh) from the ops host against the endpoints (default: all of them),
+    with the quick subset of checks unless full; LabError when a finding is MEDIUM or worse."""
+    lab = Lab.open(state_dir)
+    unknown = sorted(set(endpoints) - set(lab.site.get('endpoints', {})))
+    if unknown:
+        raise LabError(f'no endpoint {unknown} in {lab.site_file}')
+    package = verifier.ensure(lab.state_dir / 'verifier')
+    client = lab.hosts_with_role('ops')[0]
+    report = lab.state_dir / 'scan.json'
+    argv = lab.argv_in(client, ['/usr/bin/python3', '-m', 'edge_verify', 'scan', f'--site={lab.site_file}',
+                                *(f'--endpoint={name}' for name in endpoints), *([] if full else ['--subset']),
+                                '--json', str(report)])
+    log = lab.path('logs', 'scan.log')
+    with log.open('w') as out:
+        process = subprocess.Popen(argv, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   env=verifier.env(package))
+        last = ''
+        for line in process.stdout:
+            out.write(line)
+            last = line.strip() or last
+            say(f'  [{client}] {line.rstrip()}')
+    if process.wait() != 0:
+        raise LabError(f'{last}; see {log} and {report}')
+    return last
 
 
 def junit_counts(junit):
@@ -118,11 +147,14 @@ def junit_counts(junit):
     return ', '.join(f'{suite.get(key, "0")} {key}' for key in keys)
 
 
-def cycle(site_file, state_dir, say=print):
-    """up, converge, verify, then down whatever happened; print a summary; return the exit status."""
+def cycle(site_file, state_dir, say=print, scan_endpoints=()):
+    """up, converge, verify (and scan, when endpoints are given), then down whatever happened; print a
+    summary; return the exit status."""
     stages = [('up', lambda: f'{len(up(site_file, state_dir, say).hosts)} hosts'),
               ('converge', lambda: converge(state_dir, say=say)),
               ('verify', lambda: verify(state_dir, say=say))]
+    if scan_endpoints:
+        stages.append(('scan', lambda: scan(state_dir, scan_endpoints, say=say)))
     results = []
     for name, stage in stages:
         if results and not results[-1][1]:

@@ -3,6 +3,7 @@
     edge-verify [PYTEST_ARGS ...]     the suites: `pytest --pyargs edge_verify.suites PYTEST_ARGS`
     edge-verify check-site FILE       validate a site file; print every problem, exit 1 if any
     edge-verify lint [PATH ...]       IPv6 lint of deployment code and rendered config (see edge_verify.lint)
+    edge-verify scan [OPTIONS]        testssl.sh against every site endpoint (edge-verify scan --help)
 """
 import sys
 
@@ -35,9 +36,13 @@ def main(argv=None):
         return check_site(argv[1])
     if argv[:1] == ["lint"]:
         return lint.main(argv[1:])
+    if argv[:1] == ["scan"]:
+        from edge_verify import scan
+        return scan.main(argv[1:])
     if argv[:1] in (["-h"], ["--help"]) and len(argv) == 1:
         print(__doc__)
-    return pytest.main(["--pyargs", SUITES, *argv])
+    # `python -m edge_verify` imports the package before pytest could mark the plugin for rewriting.
+    return pytest.main(["-W", "ignore::pytest.PytestAssertRewriteWarning", "--pyargs", SUITES, *argv])
 
 
 if __name__ == "__main__":

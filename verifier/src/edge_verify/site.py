@@ -1,50 +1,46 @@
-"""The site description: load a site YAML file, apply every rule of site/SCHEMA.md.
+"""The site description: read a site YAML file strictly, validate it against site/schema.json.
 
-The Ruby loader (Ipv6Common::Site) applies the same rules; test/sites/ holds
-examples that both must judge alike. A problem is reported with the key path,
-a code from SCHEMA.md and a message "<path>: <what was found>; <the fix>".
+The shape is site/schema.json (here as site_schema.json), checked with jsonschema; then the
+cross-field rules named in its x-rules run. The Ruby loader (Ipv6Common::Site) does the same
+and produces the same normalised site (defaults applied, addresses canonical) and the same
+messages; test/unit/test_site_agreement.py holds both to it. A problem is reported with the key
+path, a code and a message "<path>: <what was found>; <the fix>", from the schema's x-messages.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import ipaddress
+import json
 import re
 from pathlib import Path
 
+import jsonschema
 import yaml
 
-NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
-_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
-DNS_NAME_RE = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\Z")
-ENV_NAME_RE = re.compile(r"[A-Z_][A-Z0-9_]*\Z")
+SCHEMA_FILE = Path(__file__).with_name("site_schema.json")
+SCHEMA = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+DEFS = SCHEMA["$defs"]
+MESSAGES = SCHEMA["x-messages"]
+FILE_PROBLEMS = SCHEMA["x-file-problems"]
 
-ROLES = ("controller", "compute", "dns", "ops")
-CINDER_RELEASES = ("pike", "queens", "rocky", "stein", "train", "ussuri", "victoria", "wallaby",
-                   "xena", "yoga", "zed", "antelope", "bobcat", "caracal", "dalmatian", "epoxy")
-TARGET_HELPERS = ("tgtadm", "lioadm", "scstadmin", "iscsictl", "ietadm", "cxtadm", "nvmet")
-CACHE_BACKENDS = ("oslo_cache.memcache_pool", "dogpile.cache.pymemcache")
-DEFAULT_TTL = 300
-DEFAULT_EXPIRY_WINDOW_DAYS = 30
-POLICY_DEFAULTS = {"ipv4_loopback": "allow", "allowed_listeners": [], "preflight": True}
-TLS_DEFAULTS = {
-    "min_version": "TLSv1.2",
-    "ciphers": ":".join((
-        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
-        "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
-        "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
-        "DHE-RSA-AES128-GCM-SHA256", "DHE-RSA-AES256-GCM-SHA384",
-        "DHE-RSA-CHACHA20-POLY1305")),
-    "ciphersuites": "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
-    "hsts": True,
-    "hsts_max_age": 63072000,
-}
-PKI_POLICY_DEFAULTS = {"min_rsa_bits": 2048, "min_ec_bits": 256, "signature_hashes": ["sha256", "sha384", "sha512"],
-                       "max_validity_days": 398, "require_server_auth": True}
-TLS_VERSIONS = ("TLSv1.2", "TLSv1.3")
-HASHES = ("sha1", "sha224", "sha256", "sha384", "sha512")
-PACKAGE_RE = re.compile(r"[a-z0-9][a-z0-9+.-]+\Z")
-VERSION_RE = re.compile(r"[A-Za-z0-9.+~:-]+\Z")
+
+def _pattern(name):
+    return re.compile(DEFS[name]["pattern"].removesuffix("$") + r"\Z")
+
+
+NAME_RE = _pattern("name")
+DNS_NAME_RE = _pattern("dns_name")
+ENV_NAME_RE = re.compile(r"[A-Z_][A-Z0-9_]*\Z")
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+IPV4_RE = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}\Z")
+IPV6_CHARS_RE = re.compile(r"[0-9A-Fa-f:.]+\Z")
+ADDRESS_CLASSES = (("ipv4_mapped", ipaddress.IPv6Network("::ffff:0:0/96")),
+                   ("unspecified", ipaddress.IPv6Network("::/128")),
+                   ("loopback", ipaddress.IPv6Network("::1/128")),
+                   ("link_local", ipaddress.IPv6Network("fe80::/10")),
+                   ("multicast", ipaddress.IPv6Network("ff00::/8")))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,11 +88,12 @@ class Site:
     expiry_window_days: int
     hosts: dict
     endpoints: dict
-    services: dict
-    policy: dict = dataclasses.field(default_factory=lambda: dict(POLICY_DEFAULTS))
-    tls: dict = dataclasses.field(default_factory=lambda: dict(TLS_DEFAULTS))
-    pki_policy: dict = dataclasses.field(default_factory=lambda: dict(PKI_POLICY_DEFAULTS))
-    packages: dict = dataclasses.field(default_factory=dict)
+    services: dict  # name -> mapping, defaults applied
+    policy: dict  # ipv4_loopback, allowed_listeners, preflight
+    tls: dict  # min_version, ciphers, ciphersuites, hsts, hsts_max_age
+    pki_policy: dict  # min_rsa_bits, min_ec_bits, signature_hashes, max_validity_days, require_server_auth
+    packages: dict  # Debian package name -> version
+    data: dict = dataclasses.field(repr=False, compare=False, default_factory=dict)  # the normalised site
     source: str = "site file"
 
     def host_of_address(self, addr):
@@ -131,23 +128,669 @@ class NameExpectation:
     addresses: list
 
 
+# ---------------------------------------------------------------- predicates and messages
+# The same predicates as Ipv6Common::Validate.
+
+def name_ok(value):
+    return isinstance(value, str) and bool(NAME_RE.match(value))
+
+
+def dns_name_ok(value):
+    return isinstance(value, str) and bool(DNS_NAME_RE.match(value))
+
+
+def port_ok(value):
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535
+
+
+def _ipv6(value):
+    if not isinstance(value, str) or ":" not in value or not IPV6_CHARS_RE.match(value):
+        return None
+    try:
+        return ipaddress.IPv6Address(value)
+    except ValueError:
+        return None
+
+
+def address_class(value, allow=()):
+    """The class that makes an address literal unfit (a problem code), or None."""
+    if value.startswith("[") or value.endswith("]"):
+        code = "bracketed"
+    elif IPV4_RE.match(value):
+        code = "ipv4"
+    else:
+        addr = _ipv6(value)
+        if addr is None:
+            code = "not_an_address"
+        else:
+            code = next((c for c, net in ADDRESS_CLASSES if addr in net), None)
+    return None if code in allow else code
+
+
+def canonical_address(value):
+    """RFC 5952 text of a valid literal."""
+    return _ipv6(value).compressed
+
+
+def classify_address(value):
+    """(canonical IPv6Address or None, problem code or None) for one site literal."""
+    if not isinstance(value, str):
+        return None, "type"
+    code = address_class(value)
+    return (None, code) if code else (ipaddress.IPv6Address(value), None)
+
+
+def secret_problem(value):
+    """None for {file: ABSOLUTE_PATH} or {env: NAME}; otherwise the problem code."""
+    if not isinstance(value, (dict, list)):
+        return "inline_secret"
+    if not isinstance(value, dict) or len(value) != 1:
+        return "bad_secret_ref"
+    (kind, target), = value.items()
+    ok = isinstance(target, str) and ((kind == "file" and target.startswith("/"))
+                                      or (kind == "env" and ENV_NAME_RE.match(target)))
+    return None if ok else "bad_secret_ref"
+
+
+def _number(value):
+    if value != value:
+        return "nan"
+    if value in (float("inf"), float("-inf")):
+        return "inf" if value > 0 else "-inf"
+    return "%g" % value
+
+
+def describe(value):
+    """How messages name a value found in the site (same text as the Ruby loader)."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"a string ({_json(value)})"
+    if isinstance(value, bool):
+        return f"a boolean ({'true' if value else 'false'})"
+    if isinstance(value, int):
+        return f"an integer ({value})"
+    if isinstance(value, float):
+        return f"a number ({_number(value)})"
+    return f"a {type(value).__name__.lower()}"
+
+
+def _json(value):
+    return json.dumps(value, ensure_ascii=False)
+
+
+def show(value):
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return _number(value)
+    return str(value)
+
+
+def quoted(value):
+    return _json(value) if isinstance(value, str) else show(value)
+
+
+_FIELD_RE = re.compile(r"\{\{|\}\}|\{([a-z_]+)\}")
+
+
+def render(template, variables):
+    """Fills an x-messages template: {name} from variables, {{ and }} as braces."""
+    def one(match):
+        if match.group(0) in ("{{", "}}"):
+            return match.group(0)[0]
+        return show(variables[match.group(1)])
+    return _FIELD_RE.sub(one, template)
+
+
+def problem(path, code, template=None, **variables):
+    return Problem(path, code, render(template or MESSAGES[code], {**variables, "path": path}))
+
+
+# ---------------------------------------------------------------- strict YAML
+
+_BOOL_RE = re.compile(r"(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)\Z")
+_TRUE = {"yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"}
+_NULL_RE = re.compile(r"(?:~|null|Null|NULL|)\Z")
+_INT_RE = re.compile(r"(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+"
+                     r"|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)\Z")
+_FLOAT_RE = re.compile(r"(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+                       r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+                       r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+)\Z")
+_CONTROL_RE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_CORE = "tag:yaml.org,2002:"
+
+
+class _Refused(Exception):
+    def __init__(self, kind, mark, **variables):
+        super().__init__(kind)
+        self.kind, self.variables = kind, {"line": mark.line + 1, "column": mark.column + 1, **variables}
+
+
+def file_problem(kind, file, **variables):
+    """The Problem (path '.') of one kind of x-file-problems."""
+    code, found, fix = FILE_PROBLEMS[kind]
+    variables = {**variables, "file": file}
+    return problem(".", code, file=file, found=render(found, variables), fix=render(fix, variables))
+
+
+def _sign(text):
+    text = text.replace("_", "")
+    if text.startswith("-"):
+        return -1, text[1:]
+    return 1, text.removeprefix("+")
+
+
+def _sexagesimal(text, convert):
+    total = 0
+    for digits in text.split(":"):
+        total = total * 60 + convert(digits)
+    return total
+
+
+def _int(value):
+    sign, text = _sign(value)
+    if text == "0":
+        return 0
+    if text.startswith("0b"):
+        return sign * int(text[2:], 2)
+    if text.startswith("0x"):
+        return sign * int(text[2:], 16)
+    if text.startswith("0"):
+        return sign * int(text, 8)
+    if ":" in text:
+        return sign * _sexagesimal(text, int)
+    return sign * int(text)
+
+
+def _float(value):
+    sign, text = _sign(value.lower())
+    if text == ".inf":
+        return sign * float("inf")
+    if text == ".nan":
+        return float("nan")
+    if ":" in text:
+        return sign * _sexagesimal(text, float)
+    return sign * float(text)
+
+
+def _scalar(value, tag, plain, mark):
+    """Scalar text to the value YAML 1.1 reads (SafeLoader's rules, 1e3 a float, dates strings)."""
+    if tag == "!":
+        tag = None
+    if tag is not None:
+        kind = tag.removeprefix(_CORE)
+    elif not plain:
+        kind = "str"
+    elif _BOOL_RE.match(value):
+        kind = "bool"
+    elif _INT_RE.match(value):
+        kind = "int"
+    elif _FLOAT_RE.match(value):
+        kind = "float"
+    elif _NULL_RE.match(value):
+        kind = "null"
+    elif value == "<<":
+        raise _Refused("merge", mark)
+    else:
+        kind = "str"
+    if kind == "str":
+        return value
+    if kind == "bool":
+        return value in _TRUE
+    if kind == "null":
+        return None
+    if kind == "int":
+        return _int(value)
+    if kind == "float":
+        return _float(value)
+    raise _Refused("tag", mark, tag=tag)
+
+
+class _Frame:
+    __slots__ = ("value", "path", "key", "lines")
+
+    def __init__(self, value, path):
+        self.value, self.path, self.key, self.lines = value, path, None, {}
+
+
+def _child_path(stack):
+    if not stack:
+        return ""
+    frame = stack[-1]
+    if isinstance(frame.value, list):
+        return f"{frame.path}[{len(frame.value)}]"
+    return f"{frame.path}.{frame.key}" if frame.path else frame.key
+
+
+def _events_to_data(loader):
+    stack, root, documents = [], None, 0
+
+    def add(value):
+        nonlocal root
+        if not stack:
+            root = value
+            return
+        frame = stack[-1]
+        if isinstance(frame.value, dict):
+            frame.value[frame.key] = value
+            frame.key = None
+        else:
+            frame.value.append(value)
+
+    def start(value, event, core):
+        if event.tag not in (None, "!", _CORE + core):
+            raise _Refused("tag", event.start_mark, tag=event.tag)
+        if stack and isinstance(stack[-1].value, dict) and stack[-1].key is None:
+            raise _Refused("complex_key", event.start_mark)
+        stack.append(_Frame(value, _child_path(stack)))
+
+    while loader.check_event():
+        event = loader.get_event()
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            frame = stack[-1] if stack else None
+            plain = event.implicit[0]
+            if frame is not None and isinstance(frame.value, dict) and frame.key is None:
+                text, mark = event.value, event.start_mark
+                if plain and event.tag is None and text == "<<":
+                    raise _Refused("merge", mark)
+                if event.tag not in (None, "!", _CORE + "str"):
+                    raise _Refused("tag", mark, tag=event.tag)
+                if text in frame.lines:
+                    path = f"{frame.path}.{text}" if frame.path else text
+                    raise SiteError([problem(path, "duplicate_key", key=text, line=mark.line + 1,
+                                             column=mark.column + 1, first_line=frame.lines[text])])
+                frame.lines[text] = mark.line + 1
+                frame.key = text
+            else:
+                add(_scalar(event.value, event.tag, plain, event.start_mark))
+        elif kind is yaml.MappingStartEvent:
+            start({}, event, "map")
+        elif kind is yaml.SequenceStartEvent:
+            start([], event, "seq")
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            add(stack.pop().value)
+        elif kind is yaml.AliasEvent:
+            raise _Refused("alias", event.start_mark)
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise _Refused("documents", event.start_mark)
+    return documents, root
+
+
+def load_text(text, file):
+    """The data of a YAML text (strict: one document, no aliases, no duplicate keys); file names it."""
+    text = text.removeprefix("\ufeff")
+    control = _CONTROL_RE.search(text)
+    if control:
+        offset = control.start()
+        line = text.count("\n", 0, offset) + 1
+        column = offset - text.rfind("\n", 0, offset)
+        raise SiteError([file_problem("control", file, char="U+%04X" % ord(control.group()), line=line,
+                                      column=column)])
+    loader = yaml.CSafeLoader(text)
+    try:
+        documents, root = _events_to_data(loader)
+    except _Refused as refused:
+        raise SiteError([file_problem(refused.kind, file, tag=str(refused.variables.pop("tag", "")),
+                                      **refused.variables)]) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.context_mark if exc.context and exc.context_mark else exc.problem_mark
+        text_of = f"{exc.problem}, {exc.context} that starts there" if exc.context else str(exc.problem)
+        raise SiteError([file_problem("syntax", file, line=mark.line + 1, column=mark.column + 1,
+                                      problem=text_of)]) from None
+    except yaml.YAMLError as exc:
+        raise SiteError([file_problem("syntax", file, line=1, column=1, problem=str(exc))]) from None
+    finally:
+        loader.dispose()
+    if documents == 0:
+        raise SiteError([file_problem("empty", file)])
+    return root
+
+
+def read(path):
+    """The plain data of a site file, or SiteError with its one problem."""
+    file = str(path)
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise SiteError([file_problem("directory", file)])
+        raw = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        raise SiteError([file_problem("missing", file)]) from None
+    except IsADirectoryError:
+        raise SiteError([file_problem("directory", file)]) from None
+    except PermissionError:
+        raise SiteError([file_problem("denied", file)]) from None
+    except OSError as exc:
+        raise SiteError([file_problem("io", file, reason=exc.strerror or str(exc))]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SiteError([file_problem("not_utf8", file, offset=exc.start)]) from None
+    data = load_text(text, file)
+    if not isinstance(data, dict):
+        raise SiteError([file_problem("not_mapping", file, found=describe(data))])
+    return data
+
+
+# ---------------------------------------------------------------- schema and rules
+
+@functools.lru_cache(maxsize=None)
+def _compiled(pattern):
+    # ECMA-262 semantics: $ is the end of the string, not also before a final newline.
+    return re.compile(pattern[:-1] + r"\Z" if pattern.endswith("$") else pattern)
+
+
+def _pattern_keyword(validator, pattern, instance, schema):
+    if validator.is_type(instance, "string") and not _compiled(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _pattern_keyword})
+VALIDATOR = _Validator(SCHEMA)
+
+
+# The keywords the schema may use: the compiled form knows exactly these (x-* are annotations), so a
+# new keyword cannot slip past the fast check unnoticed.
+KEYWORDS = {"$schema", "$defs", "$ref", "title", "description", "default", "type", "properties", "required",
+            "additionalProperties", "propertyNames", "items", "minItems", "minProperties", "minLength", "minimum",
+            "maximum", "enum", "pattern"}
+
+
+def _rules(node):
+    rule = node.get("x-rule")
+    return [rule] if isinstance(rule, str) else list(rule or [])
+
+
+def compile_schema(node):
+    """The schema with every $ref replaced by its target (siblings win), the rules of both under x-rule
+    as a list, patterns compiled."""
+    if not isinstance(node, dict):
+        return node
+    unknown = [k for k in node if not k.startswith("x-") and k not in KEYWORDS]
+    if unknown:
+        raise ValueError(f"site schema: keyword(s) {', '.join(unknown)} not supported by the loader")
+    rules = []
+    if "$ref" in node:
+        target = DEFS[node["$ref"].removeprefix("#/$defs/")]
+        rules += _rules(target)
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    rules += [r for r in _rules(node) if r not in rules]
+    out = {}
+    for key, value in node.items():
+        if key == "properties":
+            value = {k: compile_schema(v) for k, v in value.items()}
+        elif key in ("additionalProperties", "propertyNames", "items"):
+            value = compile_schema(value)
+        elif key == "pattern":
+            value = _compiled(value)
+        out[key] = value
+    out["x-rule"] = rules
+    # whether any node below has a rule: the walk skips subtrees without one
+    below = [v for k, v in out.items() if k in ("additionalProperties", "items") and isinstance(v, dict)]
+    below += list((out.get("properties") or {}).values())
+    out["x-deep"] = any(sub["x-rule"] or sub["x-deep"] for sub in below)
+    return out
+
+
+COMPILED = compile_schema({k: v for k, v in SCHEMA.items() if k != "$defs"})
+
+
+def _child(node, key):
+    sub = (node.get("properties") or {}).get(key)
+    if sub is None and isinstance(node.get("additionalProperties"), dict):
+        sub = node["additionalProperties"]
+    return sub
+
+
+_TYPES = {
+    "object": lambda v: isinstance(v, dict), "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str), "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: not isinstance(v, bool) and (isinstance(v, int) or (isinstance(v, float) and v.is_integer())),
+}
+
+
+def fast_valid(node, value):
+    """True when value satisfies the compiled schema: the fast check of a valid site. Only when it fails
+    does jsonschema run to report (test_site_agreement holds both to the same verdict)."""
+    kind = node.get("type")
+    if kind and not _TYPES[kind](value):
+        return False
+    if isinstance(value, dict):
+        if "minProperties" in node and len(value) < node["minProperties"]:
+            return False
+        if any(k not in value for k in node.get("required", ())):
+            return False
+        props, extra, names = node.get("properties") or {}, node.get("additionalProperties"), node.get("propertyNames")
+        for key, item in value.items():
+            if names is not None and not fast_valid(names, key):
+                return False
+            sub = props.get(key, extra)
+            if sub is False or (isinstance(sub, dict) and not fast_valid(sub, item)):
+                return False
+        return True
+    if isinstance(value, list):
+        if "minItems" in node and len(value) < node["minItems"]:
+            return False
+        items = node.get("items")
+        return items is None or all(fast_valid(items, v) for v in value)
+    if isinstance(value, str):
+        if "minLength" in node and len(value) < node["minLength"]:
+            return False
+        if "pattern" in node and not node["pattern"].search(value):
+            return False
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "minimum" in node and value < node["minimum"] or "maximum" in node and value > node["maximum"]:
+            return False
+    return "enum" not in node or any(value == e and type(value) is type(e) for e in node["enum"])
+
+
+def normalise(data, node=COMPILED):
+    """Defaults applied, integral floats of integer keys as int, addresses canonical. data must be valid."""
+    if isinstance(data, dict):
+        out = {k: (normalise(v, sub) if (sub := _child(node, k)) is not None else v) for k, v in data.items()}
+        for key, sub in (node.get("properties") or {}).items():
+            if key not in out and "default" in sub:
+                out[key] = normalise(copy.deepcopy(sub["default"]), sub)
+        return out
+    if isinstance(data, list):
+        items = node.get("items")
+        return [normalise(v, items) for v in data] if items is not None else data
+    if isinstance(data, float) and node.get("type") == "integer":
+        return int(data)
+    if isinstance(data, str) and "address" in node["x-rule"]:
+        return canonical_address(data)
+    return data
+
+
+def _path_of(tokens):
+    out = []
+    for i, token in enumerate(tokens):
+        out.append(f"[{token}]" if isinstance(token, int) else (token if i == 0 else f".{token}"))
+    return "".join(out)
+
+
+class _Checker:
+    def __init__(self, data):
+        self.data = data
+        self.found = []  # (tokens, Problem)
+        self.marked = set()
+        self.addresses = {}
+
+    def run(self):
+        if not isinstance(self.data, dict):
+            return [file_problem("not_mapping", "the site", found=describe(self.data))]
+        if not fast_valid(COMPILED, self.data):
+            self.schema_problems()
+        typed = {p.path for _, p in self.found if p.code == "type"}
+        self.found = [(t, p) for t, p in self.found if p.code == "type" or p.path not in typed]
+        dns = self.data.get("dns")
+        zone = dns.get("zone") if isinstance(dns, dict) else None
+        self.zone = zone if dns_name_ok(zone) else None
+        self.hosts = self.data["hosts"] if isinstance(self.data.get("hosts"), dict) else None
+        self.rules = {name: getattr(self, "rule_" + name) for name in SCHEMA["x-rules"]}
+        self.walk(COMPILED, self.data, [])
+        return [p for _, p in sorted(self.found, key=self.order)]
+
+    def add(self, tokens, code, node=None, template=None, **variables):
+        tokens = list(tokens)
+        path = _path_of(tokens)
+        if template is None and isinstance(node, dict):
+            template = (node.get("x-messages") or {}).get(code)
+        self.marked.add(path)
+        self.found.append((tokens, problem(path, code, template=template, **variables)))
+
+    def value_at(self, tokens):
+        value = self.data
+        for token in tokens:
+            value = value[token]
+        return value
+
+    def schema_problems(self):
+        for error in VALIDATOR.iter_errors(self.data):
+            tokens = list(error.absolute_path)
+            node, keyword = error.schema, error.validator
+            if keyword == "required":
+                for key in node["required"]:
+                    if key not in error.instance and error.message == f"{key!r} is a required property":
+                        self.add(tokens + [key], "missing", node)
+            elif keyword == "additionalProperties":
+                allowed = node.get("properties") or {}
+                for key in error.instance:
+                    if key not in allowed:
+                        self.add(tokens + [key], "unknown_key", node, allowed=", ".join(allowed))
+            elif isinstance(self.value_at(tokens), dict) and isinstance(error.instance, str):
+                # propertyNames: the error names the mapping, the instance is the key
+                self.keyword_problem(tokens + [error.instance], keyword, node, error.instance)
+            else:
+                self.keyword_problem(tokens, keyword, node, error.instance)
+
+    def keyword_problem(self, tokens, keyword, node, value):
+        code = "type" if keyword == "type" else node.get("x-code") or SCHEMA["x-codes"][keyword]
+        self.add(tokens, code, node, found=describe(value),
+                 expected=node.get("x-expected") or SCHEMA["x-types"].get(node.get("type"), ""),
+                 value=show(value), quoted=quoted(value), what=node.get("x-what"), hint=node.get("x-hint"),
+                 item=node.get("x-item") or "item", choices=", ".join(node.get("enum") or []),
+                 min=node.get("minimum"), max=node.get("maximum"))
+
+    def walk(self, node, value, tokens):
+        for rule in node["x-rule"]:
+            if self.marked and _path_of(tokens) in self.marked:
+                break
+            self.rules[rule](value, tokens, node)
+        if not node["x-deep"]:
+            return
+        if isinstance(value, dict):
+            for key, item in value.items():
+                sub = _child(node, key)
+                if sub is not None:
+                    tokens.append(key)
+                    self.walk(sub, item, tokens)
+                    tokens.pop()
+        elif isinstance(value, list) and "items" in node:
+            items = node["items"]
+            for i, item in enumerate(value):
+                tokens.append(i)
+                self.walk(items, item, tokens)
+                tokens.pop()
+
+    def rule_address(self, value, tokens, node):
+        if not isinstance(value, str):
+            return
+        code = address_class(value, node.get("x-allow") or ())
+        if code:
+            self.add(tokens, code, value=value, quoted=quoted(value), bare=value.replace("[", "").replace("]", ""))
+
+    def rule_duplicate_address(self, value, tokens, node):
+        canonical = canonical_address(value)
+        first = self.addresses.get(canonical)
+        if first:
+            self.add(tokens, "duplicate_address", canonical=canonical, first=first)
+        else:
+            self.addresses[canonical] = _path_of(tokens)
+
+    def rule_host_ref(self, value, tokens, node):
+        if isinstance(value, str) and self.hosts is not None and value not in self.hosts:
+            self.add(tokens, "unknown_host", quoted=quoted(value), hosts=", ".join(self.hosts))
+
+    def rule_dns_host(self, value, tokens, node):
+        host = self.hosts.get(value) if isinstance(value, str) and self.hosts is not None else None
+        roles = host.get("roles") if isinstance(host, dict) else None
+        if isinstance(roles, list) and "dns" not in roles:
+            self.add(tokens, "not_dns_host", value=value)
+
+    def rule_in_zone(self, value, tokens, node):
+        if self.zone and isinstance(value, str) and not value.endswith("." + self.zone):
+            self.add(tokens, "out_of_zone", value=value, zone=self.zone)
+
+    def rule_endpoint_ports(self, value, tokens, node):
+        if not isinstance(value, dict):
+            return
+        seen = {}
+        for name, endpoint in value.items():
+            if not (isinstance(endpoint, dict) and isinstance(endpoint.get("host"), str)
+                    and port_ok(endpoint.get("port"))):
+                continue
+            port_tokens = tokens + [name, "port"]
+            if _path_of(port_tokens) in self.marked:
+                continue
+            key = (endpoint["host"], endpoint["port"])
+            if key in seen:
+                self.add(port_tokens, "port_conflict", port=endpoint["port"], host=endpoint["host"], first=seen[key])
+            else:
+                seen[key] = _path_of(tokens + [name])
+
+    def rule_secret(self, value, tokens, node):
+        code = secret_problem(value)
+        if code:
+            self.add(tokens, code)
+
+    def order(self, item):
+        """File order: each key by its place in its mapping (an absent key after the present ones, by
+        name), each item by index; then code and message."""
+        tokens, found = item
+        value, place = self.data, []
+        for token in tokens:
+            if isinstance(value, dict):
+                keys = list(value)
+                place.append((keys.index(token), "") if token in value else (len(keys), str(token)))
+                value = value.get(token)
+            else:
+                place.append((token if isinstance(token, int) else 0, ""))
+                value = value[token] if isinstance(value, list) and isinstance(token, int) else None
+        return (tuple(place), found.code, found.message)
+
+
+def problems(data):
+    """Every problem in the parsed YAML, in file order: schema first checked, then the named rules."""
+    return _Checker(data).run()
+
+
+def from_data(data, source="site file"):
+    """A Site from plain data, or SiteError with every problem."""
+    found = problems(data)
+    if found:
+        raise SiteError(found)
+    return _build(normalise(data), source)
+
+
 def load(path, source=None):
     """Read and validate a site file; raise SiteError with ALL problems.
 
     source is how messages name the file (default: path as given).
     """
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else "syntax error"
-        raise SiteError([Problem(".", "not_yaml", f".: {path} does not parse as YAML ({first}); "
-                                 "fix the YAML syntax")]) from exc
-    found = problems(data)
-    if found:
-        raise SiteError(found)
-    return _build(data, source or str(path))
+    return from_data(read(path), source or str(path))
 
 
 @functools.lru_cache(maxsize=None)
@@ -163,347 +806,14 @@ def load_option(option, root):
     return load(path, source=source)
 
 
-def problems(data):
-    """Every SCHEMA.md problem in the parsed YAML, in file order."""
-    return _Checker(data).run()
-
-
-# How messages name a YAML value's type; bool before int (a bool is an int in Python).
-_TYPE_NAMES = ((type(None), "null"), (bool, "a boolean"), (int, "an integer"), (float, "a float"),
-               (str, "a string"), (list, "a list"), (dict, "a mapping"))
-
-
-def _type_name(value):
-    return next((name for kind, name in _TYPE_NAMES if isinstance(value, kind)), type(value).__name__)
-
-
-def _join(path, key):
-    return f"{path}.{key}" if path else str(key)
-
-
-def classify_address(value):
-    """(canonical IPv6Address or None, problem code or None, what was found) for one site literal."""
-    if not isinstance(value, str):
-        return None, "type", f"{_type_name(value)} where a string is expected"
-    if value.startswith("[") or value.endswith("]"):
-        return None, "bracketed", f"{value} is written with brackets"
-    if "%" in value or "/" in value:
-        return None, "not_an_address", f"{value} is not a plain IPv6 literal (zone id or prefix)"
-    try:
-        ipaddress.IPv4Address(value)
-        return None, "ipv4", f"{value} is IPv4"
-    except ValueError:
-        pass
-    try:
-        addr = ipaddress.IPv6Address(value)
-    except ValueError:
-        return None, "not_an_address", f"{value} is not an IPv6 address"
-    if addr.ipv4_mapped is not None:
-        return None, "ipv4_mapped", f"{value} is an IPv4-mapped address"
-    for code, test, what in (("unspecified", addr.is_unspecified, "the unspecified address"),
-                             ("loopback", addr.is_loopback, "the loopback address"),
-                             ("link_local", addr.is_link_local, "link-local"),
-                             ("multicast", addr.is_multicast, "multicast")):
-        if test:
-            return None, code, f"{value} is {what}"
-    return addr, None, None
-
-
-class _Checker:
-    def __init__(self, data):
-        self.data = data
-        self.found = []
-        self.seen_addresses = {}
-        self.zone = None
-        self.hosts = None  # name -> raw host mapping, when `hosts` is a mapping
-        self.endpoint_ports = {}  # (host, port) -> endpoint path
-
-    def run(self):
-        if not isinstance(self.data, dict):
-            self.add(".", "not_yaml", f".: the top level is {_type_name(self.data)}; "
-                     "a site file is a YAML mapping (see site/SCHEMA.md)")
-            return self.found
-        dns = self.data.get("dns")
-        if isinstance(dns, dict) and isinstance(dns.get("zone"), str) and DNS_NAME_RE.match(dns["zone"]):
-            self.zone = dns["zone"]
-        if isinstance(self.data.get("hosts"), dict):
-            self.hosts = self.data["hosts"]
-        self.mapping(self.data, "", {
-            "name": self.name, "dns": self.dns, "pki": self.pki, "hosts": self.host_map,
-        }, {"endpoints": self.endpoint_map, "services": self.services, "policy": self.policy,
-            "tls": self.tls, "packages": self.packages})
-        return self.found
-
-    def add(self, path, code, message):
-        self.found.append(Problem(path, code, message))
-
-    # generic shapes
-
-    def mapping(self, value, path, required, optional=None):
-        optional = optional or {}
-        if not isinstance(value, dict):
-            self.type_problem(value, path, "a mapping")
-            return
-        for key, item in value.items():
-            child = _join(path, key)
-            check = required.get(key) or optional.get(key)
-            if check is None:
-                self.add(child, "unknown_key", f"{child}: unknown key; remove it or correct its spelling "
-                         "(see site/SCHEMA.md)")
-            else:
-                check(item, child)
-        for key in required:
-            if key not in value:
-                child = _join(path, key)
-                self.add(child, "missing", f"{child}: missing; add it (see site/SCHEMA.md)")
-
-    def type_problem(self, value, path, expected):
-        self.add(path, "type", f"{path}: {_type_name(value)} where {expected} is expected; write {expected}")
-
-    def string(self, value, path):
-        if isinstance(value, str):
-            return True
-        self.type_problem(value, path, "a string")
-        return False
-
-    def integer(self, low, high):
-        def check(value, path):
-            if isinstance(value, bool) or not isinstance(value, int):
-                self.type_problem(value, path, "an integer")
-            elif not low <= value <= high:
-                self.add(path, "out_of_range", f"{path}: {value} is outside {low}..{high}; "
-                         f"use a value in {low}..{high}")
-        return check
-
-    def choice(self, choices):
-        def check(value, path):
-            if self.string(value, path) and value not in choices:
-                self.add(path, "bad_choice", f"{path}: {value} is not a known value; use one of "
-                         f"{', '.join(choices)}")
-        return check
-
-    def name(self, value, path):
-        if self.string(value, path) and not NAME_RE.match(value):
-            self.bad_name(path, value, "[a-z0-9][a-z0-9-]*")
-
-    def bad_name(self, path, value, pattern):
-        self.add(path, "bad_name", f"{path}: {value!r} does not match {pattern}; rename it")
-
-    def dns_name(self, value, path, in_zone=False):
-        if not self.string(value, path):
-            return
-        if not DNS_NAME_RE.match(value):
-            self.add(path, "bad_name", f"{path}: {value!r} is not a DNS name; write lower-case "
-                     "dot-separated labels without a trailing dot")
-        elif in_zone and self.zone and not value.endswith("." + self.zone):
-            self.add(path, "out_of_zone", f"{path}: {value} is not inside the zone {self.zone}; "
-                     f"use a name ending in .{self.zone}")
-
-    def fqdn(self, value, path):
-        self.dns_name(value, path, in_zone=True)
-
-    def absolute(self, value, path):
-        if self.string(value, path) and not value.startswith("/"):
-            self.add(path, "not_absolute", f"{path}: {value} is not an absolute path; write the full path "
-                     "starting with /")
-
-    def host_ref(self, value, path):
-        if not self.string(value, path) or self.hosts is None:
-            return False
-        if value not in self.hosts:
-            self.add(path, "unknown_host", f"{path}: {value} is not a host of this site; use one of "
-                     f"{', '.join(map(str, self.hosts))}")
-            return False
-        return True
-
-    def non_empty_list(self, value, path, item_check):
-        if not isinstance(value, list):
-            self.type_problem(value, path, "a list")
-        elif not value:
-            self.add(path, "empty", f"{path}: empty list; give at least one item")
-        else:
-            for i, item in enumerate(value):
-                item_check(item, f"{path}[{i}]")
-
-    # sections
-
-    def dns(self, value, path):
-        self.mapping(value, path, {"zone": self.dns_name, "server": self.dns_server},
-                     {"ttl": self.integer(1, 86400)})
-
-    def dns_server(self, value, path):
-        if self.host_ref(value, path):
-            roles = self.hosts[value].get("roles") if isinstance(self.hosts[value], dict) else None
-            if isinstance(roles, list) and "dns" not in roles:
-                self.add(path, "not_dns_host", f"{path}: host {value} does not have the dns role; "
-                         "name a host whose roles contain dns")
-
-    def pki(self, value, path):
-        self.mapping(value, path, {"ca_bundle": self.absolute},
-                     {"expiry_window_days": self.integer(0, 3650), "policy": self.pki_policy})
-
-    def boolean(self, value, path):
-        if not isinstance(value, bool):
-            self.type_problem(value, path, "true or false")
-
-    def word(self, value, path):
-        if self.string(value, path) and not value.strip():
-            self.add(path, "empty", f"{path}: the string is empty; give a value")
-
-    def policy(self, value, path):
-        self.mapping(value, path, {}, {"ipv4_loopback": self.choice(("allow", "forbid")),
-                                       "allowed_listeners": self.allowed_listeners, "preflight": self.boolean})
-
-    def allowed_listeners(self, value, path):
-        if not isinstance(value, list):
-            self.type_problem(value, path, "a list")
-            return
-        for i, entry in enumerate(value):
-            self.mapping(entry, f"{path}[{i}]", {"host": self.host_ref, "port": self.integer(1, 65535),
-                                                 "process": self.word, "reason": self.word},
-                         {"address": self.listener_address})
-
-    def listener_address(self, value, path):
-        addr, code, found = classify_address(value)
-        if code == "type":
-            self.type_problem(value, path, "a string")
-        elif code and code not in ("unspecified", "loopback", "link_local"):
-            self.add(path, code, f"{path}: {found}; use an IPv6 address")
-
-    def tls(self, value, path):
-        self.mapping(value, path, {}, {"min_version": self.choice(TLS_VERSIONS), "ciphers": self.word,
-                                       "ciphersuites": self.word, "hsts": self.boolean,
-                                       "hsts_max_age": self.integer(1, 2**31 - 1)})
-
-    def pki_policy(self, value, path):
-        def hashes(v, p):
-            self.non_empty_list(v, p, self.choice(HASHES))
-        self.mapping(value, path, {}, {"min_rsa_bits": self.integer(1024, 16384), "min_ec_bits": self.integer(160, 571),
-                                       "signature_hashes": hashes, "max_validity_days": self.integer(1, 36500),
-                                       "require_server_auth": self.boolean})
-
-    def packages(self, value, path):
-        if not isinstance(value, dict):
-            self.type_problem(value, path, "a mapping")
-            return
-        for name, version in value.items():
-            child = _join(path, name)
-            if not isinstance(name, str) or not PACKAGE_RE.match(name):
-                self.bad_name(child, name, "[a-z0-9][a-z0-9+.-]+")
-            if self.string(version, child) and not VERSION_RE.match(version):
-                self.bad_name(child, version, "[A-Za-z0-9.+~:-]+")
-
-    def host_map(self, value, path):
-        if not isinstance(value, dict):
-            self.type_problem(value, path, "a mapping")
-            return
-        if not value:
-            self.add(path, "empty", f"{path}: no hosts; describe at least one host")
-        for key, host in value.items():
-            child = _join(path, key)
-            if not isinstance(key, str) or not NAME_RE.match(key):
-                self.bad_name(child, key, "[a-z0-9][a-z0-9-]*")
-            self.mapping(host, child, {"fqdn": self.fqdn, "roles": self.roles, "addresses": self.addresses})
-
-    def roles(self, value, path):
-        def role(item, item_path):
-            if self.string(item, item_path) and item not in ROLES:
-                self.add(item_path, "bad_role", f"{item_path}: {item} is not a role; use one of "
-                         f"{', '.join(ROLES)}")
-        self.non_empty_list(value, path, role)
-
-    def addresses(self, value, path):
-        self.non_empty_list(value, path, self.address)
-
-    def address(self, value, path):
-        addr, code, found = classify_address(value)
-        if code == "type":
-            self.type_problem(value, path, "a string")
-        elif code:
-            fix = ("write the bare literal; brackets are added per consumer" if code == "bracketed"
-                   else "this site is IPv6-only, use the host's global IPv6 address")
-            self.add(path, code, f"{path}: {found}; {fix}")
-        elif addr in self.seen_addresses:
-            self.add(path, "duplicate_address", f"{path}: {addr} is already used at "
-                     f"{self.seen_addresses[addr]}; give each address to one host only")
-        else:
-            self.seen_addresses[addr] = path
-
-    def endpoint_map(self, value, path):
-        if not isinstance(value, dict):
-            self.type_problem(value, path, "a mapping")
-            return
-        for key, endpoint in value.items():
-            child = _join(path, key)
-            if not isinstance(key, str) or not NAME_RE.match(key):
-                self.bad_name(child, key, "[a-z0-9][a-z0-9-]*")
-            self.mapping(endpoint, child, {
-                "host": self.host_ref, "fqdn": self.fqdn, "port": self.integer(1, 65535),
-                "backend_port": self.integer(1, 65535), "cert": self.absolute, "key": self.absolute,
-            }, {"stand_in": self.boolean})
-            if isinstance(endpoint, dict):
-                self.port_conflict(endpoint, child)
-
-    def port_conflict(self, endpoint, path):
-        host, port = endpoint.get("host"), endpoint.get("port")
-        if not isinstance(host, str) or isinstance(port, bool) or not isinstance(port, int):
-            return
-        earlier = self.endpoint_ports.setdefault((host, port), path)
-        if earlier != path:
-            self.add(f"{path}.port", "port_conflict", f"{path}.port: {port} is already used on {host} by "
-                     f"{earlier}; give each endpoint of a host its own port")
-
-    def services(self, value, path):
-        port = self.integer(1, 65535)
-        self.mapping(value, path, {}, {
-            "rabbitmq": lambda v, p: self.mapping(v, p, {"host": self.host_ref},
-                                                  {"port": port, "users": self.users}),
-            "memcached": lambda v, p: self.mapping(v, p, {"host": self.host_ref},
-                                                   {"port": port, "backend": self.choice(CACHE_BACKENDS)}),
-            "keystone": lambda v, p: self.mapping(v, p, {"host": self.host_ref, "admin_password": self.secret},
-                                                  {"workers": self.integer(1, 64), "region": self.string}),
-            "placement": lambda v, p: self.mapping(v, p, {"host": self.host_ref, "password": self.secret},
-                                                   {"workers": self.integer(1, 64)}),
-            "cinder": lambda v, p: self.mapping(v, p, {
-                "host": self.host_ref, "release": self.choice(CINDER_RELEASES),
-                "target_helper": self.choice(TARGET_HELPERS)}, {"target_port": port}),
-        })
-
-    def users(self, value, path):
-        if not isinstance(value, dict):
-            self.type_problem(value, path, "a mapping")
-            return
-        for key, user in value.items():
-            self.mapping(user, _join(path, key), {"password": self.secret})
-
-    def secret(self, value, path):
-        if not isinstance(value, (dict, list)):
-            self.add(path, "inline_secret", f"{path}: the secret is written in the site file; "
-                     "refer to it with {file: /absolute/path} or {env: NAME}")
-            return
-        if isinstance(value, dict) and len(value) == 1:
-            (kind, ref), = value.items()
-            if kind == "file" and isinstance(ref, str) and ref.startswith("/"):
-                return
-            if kind == "env" and isinstance(ref, str) and ENV_NAME_RE.match(ref):
-                return
-        self.add(path, "bad_secret_ref", f"{path}: {value!r} is not a secret reference; write exactly "
-                 "{file: /absolute/path} or {env: NAME} with NAME matching [A-Z_][A-Z0-9_]*")
-
-
 def _build(data, source):
     dns, pki = data["dns"], data["pki"]
     hosts = {
-        name: Host(name, raw["fqdn"], list(raw["roles"]),
-                   [ipaddress.IPv6Address(a) for a in raw["addresses"]])
+        name: Host(name, raw["fqdn"], list(raw["roles"]), [ipaddress.IPv6Address(a) for a in raw["addresses"]])
         for name, raw in data["hosts"].items()
     }
-    endpoints = {name: Endpoint(name=name, **raw) for name, raw in (data.get("endpoints") or {}).items()}
-    return Site(name=data["name"], zone=dns["zone"], ttl=dns.get("ttl", DEFAULT_TTL),
-                dns_server=dns["server"], ca_bundle=pki["ca_bundle"],
-                expiry_window_days=pki.get("expiry_window_days", DEFAULT_EXPIRY_WINDOW_DAYS),
-                hosts=hosts, endpoints=endpoints, services=dict(data.get("services") or {}),
-                policy={**POLICY_DEFAULTS, **(data.get("policy") or {})},
-                tls={**TLS_DEFAULTS, **(data.get("tls") or {})},
-                pki_policy={**PKI_POLICY_DEFAULTS, **(pki.get("policy") or {})},
-                packages=dict(data.get("packages") or {}), source=source)
+    endpoints = {name: Endpoint(name=name, **raw) for name, raw in data["endpoints"].items()}
+    return Site(name=data["name"], zone=dns["zone"], ttl=dns["ttl"], dns_server=dns["server"],
+                ca_bundle=pki["ca_bundle"], expiry_window_days=pki["expiry_window_days"], hosts=hosts,
+                endpoints=endpoints, services=data["services"], policy=data["policy"], tls=data["tls"],
+                pki_policy=pki["policy"], packages=data["packages"], data=data, source=source)

@@ -22,8 +22,19 @@ class TestPki
     OpenSSL::PKey::EC.generate('prime256v1')
   end
 
+  # Other keys for the policy rules: rsa_key(1024), ec_key('secp224r1').
+  def rsa_key(bits)
+    OpenSSL::PKey::RSA.generate(bits)
+  end
+
+  def ec_key(curve)
+    OpenSSL::PKey::EC.generate(curve)
+  end
+
   # A certificate for cn signed by issuer (self-signed when issuer is nil).
-  def issue(cn, key, issuer: nil, issuer_key: nil, ca: false, sans: [], from: -1, days: 365)
+  # eku: the leaf's extendedKeyUsage (nil: none); digest: the signature hash.
+  def issue(cn, key, issuer: nil, issuer_key: nil, ca: false, sans: [], from: -1, days: 365, eku: 'serverAuth',
+            digest: 'SHA256')
     now = Time.now
     cert = OpenSSL::X509::Certificate.new
     cert.version = 2
@@ -39,7 +50,8 @@ class TestPki
     cert.add_extension(ext.create_extension('basicConstraints', ca ? 'CA:TRUE' : 'CA:FALSE', true))
     cert.add_extension(ext.create_extension('keyUsage', ca ? 'keyCertSign,cRLSign' : 'digitalSignature', true))
     cert.add_extension(ext.create_extension('subjectAltName', sans.map { |s| "DNS:#{s}" }.join(','))) unless sans.empty?
-    cert.sign(issuer_key || key, OpenSSL::Digest.new('SHA256'))
+    cert.add_extension(ext.create_extension('extendedKeyUsage', eku)) if eku && !ca
+    cert.sign(issuer_key || key, OpenSSL::Digest.new(digest))
     cert
   end
 

@@ -237,21 +237,88 @@ describe Ipv6Common::Site do
   end
 
   describe 'files' do
-    def problems_of(text)
+    let(:head) { "name: solo\ndns: {zone: solo.example.net, server: box1}\npki: {ca_bundle: /ca.pem}\n" }
+
+    def problems_in(text, name: 'site.yml', binary: false)
       Dir.mktmpdir do |dir|
-        path = File.join(dir, 'site.yml')
-        File.write(path, text)
-        described_class.file_problems(path).map { |p| [p.path, p.code] }
+        path = File.join(dir, name)
+        binary ? File.binwrite(path, text) : File.write(path, text)
+        described_class.file_problems(path).map { |p| [p.path, p.code, p.message.sub(dir, 'DIR')] }
       end
     end
 
-    it { expect(problems_of("name: [unclosed\n")).to eq([['.', 'not_yaml']]) }
-    it { expect(problems_of("- a list\n")).to eq([['.', 'not_yaml']]) }
-    it { expect(problems_of('')).to eq([['.', 'not_yaml']]) }
-    it { expect(problems_of(File.read(lab_file))).to eq([]) }
+    def host_line(addresses)
+      "hosts:\n  box1: {fqdn: box1.solo.example.net, roles: [dns], addresses: #{addresses}}\n"
+    end
+
+    it { expect(problems_in(File.read(lab_file))).to eq([]) }
+
+    {
+      'a YAML syntax error' => ["name: [unclosed\n", /is not valid YAML at line 1, column 7 \(did not find expected ',' or '\]'/],
+      'a key indented under a scalar' => ["name: solo\n dns: 1\n", /at line 2, column 5 \(mapping values are not allowed/],
+      'a list' => ["- a list\n", /holds a list, not a mapping/],
+      'an empty file' => ['', /holds nothing; write the site as a YAML mapping/],
+      'a null document' => ["~\n", /holds nothing, not a mapping/],
+      'a second document' => ["name: solo\n---\nname: other\n", /second YAML document at line 2, column 1/],
+      'an alias' => ["a: &x 1\nb: *x\n", /uses a YAML alias at line 2, column 4/],
+      'a merge key' => ["a:\n  <<: {b: 1}\n", /uses a YAML merge key/],
+      'a tag' => ["a: !!binary aGk=\n", /uses the YAML tag tag:yaml.org,2002:binary/],
+      'a control character' => ["name: a\u0001b\n", /control character U\+0001 at line 1, column 8/],
+    }.each do |input, (text, message)|
+      it "reports #{input} as one not_yaml problem with its place" do
+        found = problems_in(text)
+        expect(found.map { |p| p[0..1] }).to eq([['.', 'not_yaml']])
+        expect(found[0][2]).to match(message)
+      end
+    end
+
+    it 'reports a duplicated key with both lines' do
+      text = "#{head}#{host_line("['2001:db8:20::1']")}  box1: {fqdn: b.solo.example.net, roles: [dns], addresses: ['2001:db8:20::2']}\n"
+      expect(problems_in(text)).to eq([['hosts.box1', 'duplicate_key',
+                                        'hosts.box1: the key box1 is written twice (line 6, column 3; first at line 5); ' \
+                                        'keep one of them, YAML would silently keep only the second']])
+    end
+
+    it 'reports non-UTF-8 text as unreadable, with the offset' do
+      expect(problems_in("name: caf\xE9\n".b, binary: true))
+        .to eq([['.', 'unreadable', '.: DIR/site.yml is not UTF-8 text (invalid byte at offset 9); save it as UTF-8']])
+    end
+
+    it 'reports a missing file and a directory as unreadable' do
+      expect(described_class.file_problems('/nonexistent/site.yml').map(&:message))
+        .to eq(['.: /nonexistent/site.yml does not exist; check the path, or create the site file (see site/SCHEMA.md)'])
+      Dir.mktmpdir do |dir|
+        expect(described_class.file_problems(dir).map(&:code)).to eq(['unreadable'])
+        expect(described_class.file_problems(dir).first.message).to include('is a directory')
+      end
+    end
 
     it 'raises ConfigError from load_file for a missing file' do
       expect { described_class.load_file('/nonexistent/site.yml') }.to raise_error(Ipv6Common::ConfigError, %r{/nonexistent/site\.yml})
+    end
+
+    %w(2001 1e3 20:13 0x20).each do |number|
+      it "asks to quote an address YAML reads as a number (#{number})" do
+        found = problems_in(head + host_line("[#{number}]"))
+        expect(found.map { |p| p[0..1] }).to eq([['hosts.box1.addresses[0]', 'type']])
+        expect(found[0][2]).to include('quote it')
+      end
+    end
+
+    it 'refuses an alias bomb at once' do
+      levels = ('a'..'i').to_a
+      text = "a: &a [#{(['lol'] * 9).join(', ')}]\n" +
+             levels.each_cons(2).map { |prev, name| "#{name}: &#{name} [#{(["*#{prev}"] * 9).join(', ')}]\n" }.join
+      started = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+      found = problems_in(text)
+      expect(Process.clock_gettime(Process::CLOCK_MONOTONIC) - started).to be < 0.5
+      expect(found.map { |p| p[1] }).to eq(['not_yaml'])
+      expect(found[0][2]).to include('uses a YAML alias at line 2, column 8')
+    end
+
+    it 'reads booleans, nulls and dates as PyYAML does (dates stay strings)' do
+      expect(Ipv6Common::Site::Yaml.load("a: [yes, Off, ~, '', 012, 0x1f, 1_000, 1.5, 2024-01-01, .inf]\n", 'x'))
+        .to eq('a' => [true, false, nil, '', 10, 31, 1000, 1.5, '2024-01-01', Float::INFINITY])
     end
   end
 

@@ -23,6 +23,16 @@ describe 'ipv6_common::default' do
     end
   end
 
+  context 'with policy.preflight false in the site' do
+    default_attributes['ipv6_edge']['site_file'] = SiteFiles.write(lab)
+    before { allow_any_instance_of(Ipv6Common::Site).to receive(:policy).and_return('preflight' => false) }
+
+    it 'checks nothing, and says so' do
+      expect(Chef::Log).to receive(:warn).with(/ctl1: policy\.preflight is false in site lab/)
+      expect(chef_run.find_resources(:ipv6_common_preflight)).to be_empty
+    end
+  end
+
   context 'without a site file at the default path' do
     before { allow(File).to receive(:file?).and_call_original }
     before { allow(File).to receive(:file?).with('/etc/ipv6_edge/site.yml').and_return(false) }

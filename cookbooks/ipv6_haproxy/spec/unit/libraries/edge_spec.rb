@@ -33,7 +33,7 @@ describe Ipv6Haproxy do
         'glance' => { 'fqdn' => 'glance.lab.example.net', 'cert' => '/pki/glance.crt', 'key' => '/pki/glance.key' },
       }
     end
-    let(:now) { Time.utc(2026, 11, 25) }
+    let(:cache) { {} }
 
     before do
       allow(Ipv6Common::Pki).to receive(:problems) do |cert:, **|
@@ -44,16 +44,21 @@ describe Ipv6Haproxy do
       end
     end
 
-    it 'asks Pki about every endpoint with the site CA bundle, window and clock' do
-      described_class.problems(site, endpoints, now: now)
+    it 'asks Pki about every endpoint with the site CA bundle, window and PKI policy' do
+      described_class.problems(site, endpoints, cache: cache)
       expect(Ipv6Common::Pki).to have_received(:problems).with(
         cert: '/pki/glance.crt', key: '/pki/glance.key', ca_bundle: '/pki/ca.pem',
-        fqdn: 'glance.lab.example.net', window_days: 30, now: now
+        fqdn: 'glance.lab.example.net', window_days: 30, policy: Ipv6Common::Pki::POLICY
       )
     end
 
+    it 'asks once per run: a second check with the same run state reuses the result' do
+      2.times { described_class.problems(site, endpoints, cache: cache) }
+      expect(Ipv6Common::Pki).to have_received(:problems).twice # once per endpoint
+    end
+
     it 'reports every problem, by endpoint name, on the site key of the file at fault' do
-      problems = described_class.problems(site, endpoints, now: now)
+      problems = described_class.problems(site, endpoints, cache: cache)
       expect(problems.map(&:to_a)).to eq(
         [
           ['endpoints.glance.cert', 'expired',
@@ -65,7 +70,7 @@ describe Ipv6Haproxy do
     end
 
     it 'raises one ConfigError carrying them all' do
-      expect { described_class.check!(site, endpoints, now: now) }.to raise_error(Ipv6Common::ConfigError) { |e|
+      expect { described_class.check!(site, endpoints, cache: cache) }.to raise_error(Ipv6Common::ConfigError) { |e|
         expect(e.problems.size).to eq(2)
         expect(e.message.lines.size).to eq(2)
       }
@@ -73,7 +78,7 @@ describe Ipv6Haproxy do
 
     it 'passes when Pki finds nothing' do
       allow(Ipv6Common::Pki).to receive(:problems).and_return([])
-      expect { described_class.check!(site, endpoints, now: now) }.not_to raise_error
+      expect { described_class.check!(site, endpoints, cache: cache) }.not_to raise_error
     end
   end
 end

@@ -78,7 +78,7 @@ describe 'ipv6_haproxy::default' do
           expect(chef_run).to create_ipv6_common_tls_bundle(pem).with(
             cert: "/var/lib/v6lab/pki/#{name}.crt", key: "/var/lib/v6lab/pki/#{name}.key",
             ca_bundle: '/var/lib/v6lab/pki/ca.pem', fqdn: "#{name}.lab.example.net", window_days: 30,
-            owner: 'root', group: 'root', mode: '0600'
+            endpoint: name, pki_policy: Ipv6Common::Pki::POLICY, check: true, owner: 'root', group: 'root', mode: '0600'
           )
           expect(chef_run.ipv6_common_tls_bundle(pem)).to notify('service[haproxy]').to(:reload).delayed
         end
@@ -110,6 +110,21 @@ describe 'ipv6_haproxy::default' do
     end
   end
 
+  context 'with policy.preflight false and a self-signed keystone certificate' do
+    let(:pki_problems) do
+      { '/var/lib/v6lab/pki/keystone.crt' => [Ipv6Common::Problem.new('/var/lib/v6lab/pki/keystone.crt', 'self_signed', 'x')] }
+    end
+
+    before { allow_any_instance_of(Ipv6Common::Site).to receive(:policy).and_return('preflight' => false) }
+
+    subject(:chef_run) { converge_as('ctl1') }
+
+    it 'deploys it unchecked (to show what the verifier catches)' do
+      expect(chef_run).to create_ipv6_common_tls_bundle('/etc/haproxy/certs/keystone.pem').with(check: false)
+      expect(Ipv6Common::Pki).not_to have_received(:problems)
+    end
+  end
+
   context 'with a site TLS policy of TLS 1.3 only and HSTS off' do
     before do
       allow_any_instance_of(Ipv6Common::Site).to receive(:tls).and_return('min_version' => 'TLSv1.3', 'hsts' => false)
@@ -132,6 +147,39 @@ describe 'ipv6_haproxy::default' do
       lines = config_lines(converge_as('ctl1'))
       expect(lines.grep(/glance/)).to be_empty
       expect(lines).to include('frontend keystone')
+    end
+  end
+
+  context 'with only the bundles of the site endpoints on disk' do
+    before do
+      allow(Dir).to receive(:glob).and_call_original
+      allow(Dir).to receive(:glob).with('/etc/haproxy/certs/*.pem').and_return(ctl1_endpoints.map { |n| "/etc/haproxy/certs/#{n}.pem" })
+    end
+
+    subject(:chef_run) { converge_as('ctl1') }
+
+    it 'deletes nothing (a second converge changes nothing)' do
+      expect(chef_run.find_resources(:notify_group)).to be_empty
+    end
+  end
+
+  context 'with the bundle of an endpoint that is no longer in the site' do
+    before do
+      allow(Dir).to receive(:glob).and_call_original
+      allow(Dir).to receive(:glob).with('/etc/haproxy/certs/*.pem')
+                                  .and_return(%w(/etc/haproxy/certs/keystone.pem /etc/haproxy/certs/swift.pem))
+    end
+
+    subject(:chef_run) { converge_as('ctl1') }
+
+    it 'deletes it at the end of the run, after the configuration stops naming it, and keeps the others' do
+      expect(chef_run.file('/etc/haproxy/certs/swift.pem').action).to eq([:nothing])
+      expect(chef_run.notify_group('bundles of endpoints no longer in the site'))
+        .to notify('file[/etc/haproxy/certs/swift.pem]').to(:delete).delayed
+      queued = chef_run.resource_collection.map(&:to_s)
+      expect(queued.index('notify_group[bundles of endpoints no longer in the site]'))
+        .to be > queued.index('ipv6_haproxy_config[/etc/haproxy/haproxy.cfg]')
+      expect(chef_run.find_resource(:file, '/etc/haproxy/certs/keystone.pem')).to be_nil
     end
   end
 

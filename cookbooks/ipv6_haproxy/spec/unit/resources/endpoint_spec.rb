@@ -44,8 +44,35 @@ describe 'ipv6_haproxy_endpoint' do
           )
         end
 
+        it 'opens a new backend connection per request, so a backend that closes idle connections never ' \
+           'makes HAProxy drop a kept-alive client connection' do
+          backend = config_lines.drop_while { |l| l != 'backend keystone_backend' }
+          expect(backend[1]).to eq('option http-server-close')
+        end
+
+        it 'sends HSTS on every response by default' do
+          expect(config_lines).to include('http-response set-header Strict-Transport-Security "max-age=63072000; includeSubDomains"')
+        end
+
         it 'stores the addresses in compressed lower-case form' do
           expect(chef_run.ipv6_haproxy_endpoint('keystone').bind_addresses).to eq(%w(2001:db8:10::11 2001:db8:20::11))
+        end
+      end
+
+      context 'without its configuration file declared' do
+        recipe do
+          ipv6_haproxy_endpoint 'keystone' do
+            bind_addresses ['2001:db8:10::11']
+            port 5000
+            backend_port 5000
+            fqdn 'keystone.lab.example.net'
+            pem '/etc/haproxy/certs/keystone.pem'
+          end
+        end
+
+        it 'is refused, naming the endpoint and the file' do
+          expect { chef_run }.to raise_error(Ipv6Common::ConfigError,
+                                             %r{keystone: no configuration file /etc/haproxy/haproxy\.cfg is declared in this run; declare the resource that owns})
         end
       end
 

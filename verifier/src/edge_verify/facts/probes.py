@@ -1,4 +1,4 @@
-"""Collect facts: one remote command per fact on a testinfra host, and client-side DNS and TLS.
+"""Probes: one remote command per fact on a testinfra host, and client-side DNS and TLS.
 
 A command that fails raises ProbeError naming the host and the command: a missing fact is a
 failure, never an empty (and so passing) result.
@@ -10,12 +10,13 @@ import shlex
 import socket
 import ssl
 
+import dns.exception
 import dns.flags
 import dns.message
 import dns.query
 from cryptography import x509
 
-from edge_verify import parsers
+from edge_verify.facts import parsers
 
 
 class ProbeError(Exception):
@@ -46,6 +47,41 @@ def getent(host, database, name):
     return parsers.parse_getent(result.stdout)
 
 
+# One shell script resolves every name through every database: one remote command, whatever the count.
+_RESOLVE_SCRIPT = ('for n in {names}; do for db in {databases}; do printf "== %s %s\\n" "$db" "$n"; '
+                   'getent "$db" "$n"; printf "== rc %s\\n" "$?"; done; done')
+
+
+def resolve(host, names, databases=("ahostsv6", "ahostsv4")):
+    """{(database, name): [addresses]} from the host's own resolver, in ONE remote command.
+
+    getent exits 2 for a name it cannot find (an empty answer); any other failure raises ProbeError."""
+    if not names:
+        return {}
+    command = _RESOLVE_SCRIPT.format(names=" ".join(shlex.quote(n) for n in names),
+                                     databases=" ".join(shlex.quote(d) for d in databases))
+    answers = parsers.parse_resolve_script(_run(host, command).stdout)
+    failed = [f"getent {db} {name} exited {rc}" for (db, name), (rc, _) in answers.items() if rc not in (0, 2)]
+    missing = [f"getent {db} {name}" for db in databases for name in names if (db, name) not in answers]
+    if failed or missing:
+        raise ProbeError(f"{host.backend.get_pytest_id()}: {'; '.join(failed + missing)}")
+    return {key: addresses for key, (rc, addresses) in answers.items()}
+
+
+def file_modes(host, paths):
+    """{path: (file type, owner, octal mode)} for each path that exists, in ONE remote command."""
+    if not paths:
+        return {}
+    command = "stat -c '%F|%U|%a|%n' -- " + " ".join(shlex.quote(p) for p in paths)
+    result = _run(host, command, ok=(0, 1))  # 1: some path is missing
+    return parsers.parse_stat(result.stdout)
+
+
+def hostname(host):
+    """The host's short name, `hostname -s`."""
+    return _run(host, "hostname -s").stdout.strip()
+
+
 def site_host(host, site):
     """The site Host a testinfra host stands for: by the address in its backend, else `hostname -s`."""
     spec = getattr(host.backend, "host", None)
@@ -57,15 +93,20 @@ def site_host(host, site):
             owner = site.hosts.get(name.split(".", 1)[0])
         if owner:
             return owner
-    return site.hosts.get(_run(host, "hostname -s").stdout.strip())
+    return site.hosts.get(hostname(host))
 
 
 def dns_query(server, name, rdtype, timeout=3.0, port=53):
     """Ask the site's DNS server (an address) directly; returns a parsers.DnsAnswer."""
     query = dns.message.make_query(name, rdtype)
-    response = dns.query.udp(query, str(server), timeout=timeout, port=port)
-    if response.flags & dns.flags.TC:
-        response = dns.query.tcp(query, str(server), timeout=timeout, port=port)
+    try:
+        response = dns.query.udp(query, str(server), timeout=timeout, port=port)
+        if response.flags & dns.flags.TC:
+            response = dns.query.tcp(query, str(server), timeout=timeout, port=port)
+    except dns.exception.Timeout:
+        return parsers.DnsAnswer(name=name, rdtype=rdtype, rcode=f"no answer in {timeout:g} s", addresses=[])
+    except OSError as error:
+        return parsers.DnsAnswer(name=name, rdtype=rdtype, rcode=f"unreachable ({error.strerror})", addresses=[])
     return parsers.parse_dns_answer(response, rdtype)
 
 

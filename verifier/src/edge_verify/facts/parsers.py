@@ -127,6 +127,33 @@ def parse_getent(text):
     return found
 
 
+def parse_resolve_script(text):
+    """{(database, name): (getent exit status, [addresses])} from probes.resolve's script output."""
+    found = {}
+    key, lines = None, []
+    for line in text.splitlines():
+        if line.startswith("== rc "):
+            if key is not None:
+                found[key] = (int(line[len("== rc "):]), parse_getent("\n".join(lines)))
+            key, lines = None, []
+        elif line.startswith("== "):
+            database, _, name = line[3:].partition(" ")
+            key, lines = (database, name), []
+        else:
+            lines.append(line)
+    return found
+
+
+def parse_stat(text):
+    """{path: (file type, owner, mode as int)} from `stat -c '%F|%U|%a|%n' PATHS`."""
+    found = {}
+    for line in text.splitlines():
+        if line.count("|") >= 3:
+            kind, owner, mode, path = line.split("|", 3)
+            found[path] = (kind, owner, int(mode, 8))
+    return found
+
+
 def load_pem_chain(data):
     """Every certificate in a PEM text (str or bytes), in file order; ValueError when there is none."""
     if isinstance(data, str):

@@ -1,0 +1,61 @@
+"""One Problem type for every check, rendered one way.
+
+A Problem says on which host it was seen, its code (shared with the Ruby side wherever the fact is
+the same), what was found, what the site expects, where to fix it (a site key when the site is
+wrong, the host or the cookbook when the host is) and the source of the fact (the command or probe).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+# Codes that mean the same fact on the Ruby side (Ipv6Common::ConfigError codes).
+SHARED_CODES = frozenset((
+    "ipv4", "dual_stack", "ipv4_mapped", "self_signed", "untrusted", "chain_incomplete", "expired", "expiring",
+    "not_yet_valid", "san_mismatch", "key_mismatch", "key_mode", "weak_key", "weak_signature",
+    "validity_too_long", "no_server_auth", "unreadable", "dns_a_record", "dns_aaaa_missing", "dns_unreachable",
+    "address_not_configured",
+))
+# Facts only the verifier observes.
+VERIFIER_CODES = frozenset((
+    "not_v6only",           # a socket on a specific IPv6 address without IPV6_V6ONLY
+    "not_site_address",     # a listener on an address the site does not give the host (or on ::)
+    "listener_missing",     # nothing listens where the site says an endpoint is
+    "unexpected_listener",  # the edge listens where no endpoint of the host is
+    "dns_aaaa_mismatch",    # AAAA records other than the site's addresses
+    "resolver_mismatch",    # the resolver gives addresses other than the site's
+    "tls_version_accepted",  # a deprecated TLS version is accepted
+    "tls_version_refused",  # a TLS version the site expects is refused
+    "tls_handshake",        # the handshake fails for another reason
+    "http_error",           # the API behind the edge answers an error or no document
+    "http_link",            # the API links clients away from https://fqdn:port/
+    "hsts",                 # Strict-Transport-Security missing or not what the site says
+    "socket_mode",          # a control socket others can open
+    "probe_failed",         # a fact could not be gathered
+    "not_a_site_host",      # the host under test is not in the site
+))
+CODES = SHARED_CODES | VERIFIER_CODES
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    host: str       # where it was seen: a site host name (or the client's name for client-side facts)
+    code: str       # one of CODES
+    found: str      # what was found, e.g. "python3 on 0.0.0.0:7997 (IPv4)"
+    expects: str    # what the site expects, e.g. "listeners only on 2001:db8:10::11, ::1, v6only"
+    fix: str        # where to fix it: "hosts.ctl1.addresses in site/lab.yml", "the host: ...", "converge ..."
+    source: str     # the fact's source: the command or probe, e.g. "ss -Hltnuep on ctl1"
+
+    def __post_init__(self):
+        if self.code not in CODES:
+            raise ValueError(f"unknown problem code {self.code!r}")
+
+    def __str__(self):
+        return f"{self.host}: {self.found}; site expects {self.expects}; fix {self.fix} [{self.code}; {self.source}]"
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+
+def render(problems):
+    """Every problem, one per line (the text of a failed check)."""
+    return "\n".join(str(p) for p in problems)
