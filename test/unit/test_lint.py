@@ -74,6 +74,12 @@ def test_allow_marker_on_the_line_or_above_with_a_reason():
     assert [(f.line, f.code) for f in findings] == [(4, "ipv4"), (5, "allow_without_reason")]
 
 
+def test_json_prose_keys_are_not_scanned():
+    """JSON has no comments: a schema's descriptions may name what they forbid; values are still scanned."""
+    text = '{\n  "description": "forbid: no listener on 127.0.0.0/8",\n  "default": "0.0.0.0"\n}\n'
+    assert [(f.line, f.code) for f in lint.scan_text("schema.json", text)] == [(3, "ipv4")]
+
+
 def test_lint_scans_directories_and_skips_excluded(tmp_path):
     (tmp_path / "etc" / "keystone").mkdir(parents=True)
     (tmp_path / "etc" / "keystone" / "keystone.conf").write_text("[cache]\nmemcache_servers = localhost:11211\n")

@@ -33,7 +33,7 @@ module Ipv6Haproxy
     end
 
     def name?(value)
-      Ipv6Common::Site::NAME.match?(value.to_s)
+      Ipv6Common::Validate::NAME.match?(value.to_s)
     end
 
     def dns_name?(value)

@@ -22,6 +22,8 @@ DEFAULT_ROOTS = ("cookbooks", "site", "Policyfile.rb", "kitchen.yml", "kitchen.l
 # Specs seed the violations the cookbooks refuse; prose and lock files are not deployed.
 DEFAULT_EXCLUDES = ("*/spec/*", "*.md", "*.lock.json", "*/.kitchen/*", "*/.git/*")
 MAX_BYTES = 2 * 1024 * 1024
+# JSON has no comments: in a .json file, prose keys (a schema's descriptions and messages) are not scanned.
+JSON_PROSE = re.compile(r'^\s*"(?:description|title|\$comment|x-[\w-]+)"\s*:\s*"')
 
 ALLOW = re.compile(r"ipv6-lint:\s*allow\b[ \t:,-]*(?P<reason>.*)")
 OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
@@ -130,7 +132,10 @@ def line_findings(path, number, line):
 def scan_text(path, text):
     findings = []
     allowed_next = False
+    json_file = str(path).endswith(".json")
     for number, line in enumerate(text.splitlines(), 1):
+        if json_file and JSON_PROSE.match(line):
+            continue
         marker = ALLOW.search(line)
         allowed_here = allowed_next
         allowed_next = False

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from edge_verify import api_checks
+from edge_verify.checks import api as api_checks
+from edge_verify.problem import render
 
 TIMEOUT = 10.0
 CONFIG_FILES = ("/etc/keystone/keystone.conf", "/etc/placement/placement.conf")
@@ -62,7 +63,7 @@ def _issue_token(site):
 def test_openstack_services_listen_only_on_loopback(site, site_host, host_listeners):
     """A service reachable beside the edge skips TLS and the edge's limits; a wildcard bind takes IPv4."""
     problems = api_checks.service_listener_problems(site, site_host.name, host_listeners)
-    assert not problems, "\n".join(p.message for p in problems)
+    assert not problems, render(problems)
 
 
 def test_rendered_urls_parse_to_expected_hosts(site, site_host, host):
@@ -73,7 +74,7 @@ def test_rendered_urls_parse_to_expected_hosts(site, site_host, host):
         conf = host.file(path)
         if conf.exists:
             problems += api_checks.config_url_problems(site, site_host.name, path, conf.content_string)
-    assert not problems, "\n".join(p.message for p in problems)
+    assert not problems, render(problems)
 
 
 @pytest.mark.client_side
@@ -88,7 +89,7 @@ def test_catalog_matches_site(site):
     entries = [{"Service Name": names.get(e["service_id"], e["service_id"]), "Interface": e["interface"],
                 "URL": e["url"]} for e in endpoints["endpoints"]]
     problems = api_checks.catalog_problems(site, entries)
-    assert not problems, "\n".join(p.message for p in problems)
+    assert not problems, render(problems)
 
 
 def test_token_validates_and_memcached_hits_grow(site, site_host, host):
@@ -107,7 +108,7 @@ def test_token_validates_and_memcached_hits_grow(site, site_host, host):
             f"keystone: validating a token through the edge answered {response.status_code}; site expects 200")
     after = api_checks.parse_memcached_stats(host.check_output(MEMCACHED_STATS.format(port=port)))
     problems = api_checks.memcached_hits_problems(site_host.name, before, after, VALIDATIONS)
-    assert not problems, "\n".join(p.message for p in problems)
+    assert not problems, render(problems)
 
 
 @pytest.mark.client_side
