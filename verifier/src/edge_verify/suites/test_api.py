@@ -15,7 +15,6 @@ import pytest
 import requests
 
 from edge_verify.checks import api as api_checks
-from edge_verify.problem import render
 
 TIMEOUT = 10.0
 CONFIG_FILES = ("/etc/keystone/keystone.conf", "/etc/placement/placement.conf")
@@ -48,25 +47,24 @@ def _auth(site):
     return f"https://{endpoint.fqdn}:{endpoint.port}/v3", password
 
 
-def _issue_token(site):
+def _issue_token(site, ca_bundle_file):
     url, password = _auth(site)
     body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
         "name": "admin", "domain": {"id": "default"}, "password": password}}},
         "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
-    response = requests.post(f"{url}/auth/tokens", json=body, verify=site.ca_bundle, timeout=TIMEOUT)
+    response = requests.post(f"{url}/auth/tokens", json=body, verify=ca_bundle_file, timeout=TIMEOUT)
     assert response.status_code == 201, (
         f"keystone: POST {url}/auth/tokens through the edge answered {response.status_code}; site expects a "
         "token for the admin (services.keystone.admin_password); see /var/log/keystone on the Keystone host")
     return url, response.headers["X-Subject-Token"]
 
 
-def test_openstack_services_listen_only_on_loopback(site, site_host, host_listeners):
+def test_openstack_services_listen_only_on_loopback(site, site_host, facts, check):
     """A service reachable beside the edge skips TLS and the edge's limits; a wildcard bind takes IPv4."""
-    problems = api_checks.service_listener_problems(site, site_host.name, host_listeners)
-    assert not problems, render(problems)
+    check(api_checks.service_listener_problems(site, site_host.name, facts.listeners()), host=site_host.name)
 
 
-def test_rendered_urls_parse_to_expected_hosts(site, site_host, host):
+def test_rendered_urls_parse_to_expected_hosts(site, site_host, host, check):
     """An unbracketed literal, an address where a name is meant, or `localhost` fails at run time,
     often quietly; every URL a service was given must parse to a host the site describes."""
     problems = []
@@ -74,25 +72,25 @@ def test_rendered_urls_parse_to_expected_hosts(site, site_host, host):
         conf = host.file(path)
         if conf.exists:
             problems += api_checks.config_url_problems(site, site_host.name, path, conf.content_string)
-    assert not problems, render(problems)
+    check(problems, host=site_host.name)
 
 
 @pytest.mark.client_side
-def test_catalog_matches_site(site):
+def test_catalog_matches_site(site, client, ca_bundle_file, check):
     """Clients go wherever the catalog sends them: an address, http, or a name the site lacks sends
     them around the edge, to a certificate mismatch, or nowhere."""
-    url, token = _issue_token(site)
+    url, token = _issue_token(site, ca_bundle_file)
     headers = {"X-Auth-Token": token}
-    services = requests.get(f"{url}/services", headers=headers, verify=site.ca_bundle, timeout=TIMEOUT).json()
-    endpoints = requests.get(f"{url}/endpoints", headers=headers, verify=site.ca_bundle, timeout=TIMEOUT).json()
+    services = requests.get(f"{url}/services", headers=headers, verify=ca_bundle_file, timeout=TIMEOUT).json()
+    endpoints = requests.get(f"{url}/endpoints", headers=headers, verify=ca_bundle_file, timeout=TIMEOUT).json()
     names = {s["id"]: s["name"] for s in services["services"]}
     entries = [{"Service Name": names.get(e["service_id"], e["service_id"]), "Interface": e["interface"],
                 "URL": e["url"]} for e in endpoints["endpoints"]]
-    problems = api_checks.catalog_problems(site, entries)
-    assert not problems, render(problems)
+    check(api_checks.catalog_problems(site, entries, client=client[1], source=f"GET {url}/endpoints"),
+          host=client[1])
 
 
-def test_token_validates_and_memcached_hits_grow(site, site_host, host):
+def test_token_validates_and_memcached_hits_grow(site, site_host, host, ca_bundle_file, check):
     """GET /v3 answers even when the cache is broken; only validating tokens shows that Keystone
     uses memcached (a wrong server form or `localhost` fails quietly and makes validation 10x slower)."""
     memcached = site.services.get("memcached")
@@ -100,28 +98,27 @@ def test_token_validates_and_memcached_hits_grow(site, site_host, host):
         return  # this host runs no memcached
     port = memcached.get("port", 11211)
     before = api_checks.parse_memcached_stats(host.check_output(MEMCACHED_STATS.format(port=port)))
-    url, token = _issue_token(site)
+    url, token = _issue_token(site, ca_bundle_file)
     headers = {"X-Auth-Token": token, "X-Subject-Token": token}
     for _ in range(VALIDATIONS):
-        response = requests.get(f"{url}/auth/tokens", headers=headers, verify=site.ca_bundle, timeout=TIMEOUT)
+        response = requests.get(f"{url}/auth/tokens", headers=headers, verify=ca_bundle_file, timeout=TIMEOUT)
         assert response.status_code == 200, (
             f"keystone: validating a token through the edge answered {response.status_code}; site expects 200")
     after = api_checks.parse_memcached_stats(host.check_output(MEMCACHED_STATS.format(port=port)))
-    problems = api_checks.memcached_hits_problems(site_host.name, before, after, VALIDATIONS)
-    assert not problems, render(problems)
+    check(api_checks.memcached_hits_problems(site_host.name, before, after, VALIDATIONS), host=site_host.name)
 
 
 @pytest.mark.client_side
 @pytest.mark.parametrize("command", [
     ["token", "issue"], ["endpoint", "list"], ["resource", "provider", "list"],
 ], ids=["token-issue", "endpoint-list", "resource-provider-list"])
-def test_openstack_client_works_over_the_edge(site, command):
+def test_openstack_client_works_over_the_edge(site, ca_bundle_file, command):
     """Operators use python3-openstackclient: it must work over https with the organisation's CA
     bundle and nothing else (no --insecure, no IPv4)."""
     url, password = _auth(site)
     env = {**os.environ, "OS_AUTH_URL": url, "OS_USERNAME": "admin", "OS_PASSWORD": password,
            "OS_PROJECT_NAME": "admin", "OS_USER_DOMAIN_NAME": "Default", "OS_PROJECT_DOMAIN_NAME": "Default",
-           "OS_IDENTITY_API_VERSION": "3", "OS_CACERT": site.ca_bundle, "OS_INTERFACE": "public"}
+           "OS_IDENTITY_API_VERSION": "3", "OS_CACERT": ca_bundle_file, "OS_INTERFACE": "public"}
     try:
         result = subprocess.run(["openstack", *command, "-f", "json"], env=env, capture_output=True, text=True,
                                 timeout=60)
