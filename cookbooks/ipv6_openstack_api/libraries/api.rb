@@ -13,14 +13,14 @@ module Ipv6OpenstackApi
   SERVICES = {
     'keystone' => {
       'package' => 'keystone', 'daemon' => 'keystone', 'user' => 'keystone', 'conf' => '/etc/keystone/keystone.conf', 'log_dir' => '/var/log/keystone',
-      'wsgi' => '/usr/bin/keystone-wsgi-public', 'type' => 'identity', 'path' => '/v3',
+      'wsgi' => '/usr/bin/keystone-wsgi-public', 'type' => 'identity', 'path' => '/v3', 'cache_section' => true,
       'namespaces' => %w(keystone oslo.cache oslo.log oslo.middleware oslo.policy oslo.db osprofiler)
     },
     'placement' => {
       'package' => 'placement-api', 'daemon' => 'placement-api', 'user' => 'placement',
       'conf' => '/etc/placement/placement.conf', 'log_dir' => '/var/log/placement',
       'wsgi' => '/usr/bin/placement-api', 'type' => 'placement',
-      'path' => '', 'namespaces' => %w(placement.conf keystonemiddleware.auth_token oslo.log oslo.middleware oslo.policy)
+      'path' => '', 'cache_section' => false, 'namespaces' => %w(placement.conf keystonemiddleware.auth_token oslo.log oslo.middleware oslo.policy)
     },
   }.freeze
 

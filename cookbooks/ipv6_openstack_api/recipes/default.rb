@@ -20,6 +20,9 @@ if plan.memcached
     source 'memcached.conf.erb'
     mode '0644'
     variables(plan.memcached)
+    # Written in place: in a container or network namespace /etc/memcached.conf is often a file
+    # bind mount, which a rename cannot replace (EBUSY).
+    atomic_update false
     notifies :restart, 'service[memcached]', :delayed
   end
 

@@ -130,7 +130,8 @@ action_class do
     data['DEFAULT']['transport_url'] = r.transport_url if r.transport_url
     db_section = r.service == 'placement' ? 'placement_database' : 'database'
     data[db_section]['connection'] = r.database_connection if r.database_connection
-    unless r.memcache_servers.empty?
+    # Only Keystone has oslo.cache options; the others cache tokens through keystone_authtoken.
+    if spec['cache_section'] && !r.memcache_servers.empty?
       data['cache'].merge!('enabled' => 'true', 'backend' => r.cache_backend,
                            'memcache_servers' => r.memcache_servers.join(','))
     end

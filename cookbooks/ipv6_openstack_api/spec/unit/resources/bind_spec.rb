@@ -78,6 +78,10 @@ describe 'ipv6_openstack_api_bind' do
                               'username = placement', 'project_name = service', 'auth_strategy = keystone')
     end
 
+    it 'writes no [cache] section: Placement has no oslo.cache options' do
+      expect(rendered_lines(PLACEMENT_CONF)).not_to include('[cache]')
+    end
+
     it 'writes the database in [placement_database], URLs bracketed, my_ip bare' do
       conf = rendered_lines(PLACEMENT_CONF)
       expect(conf).to include('[placement_database]', 'connection = mysql+pymysql://placement:pw@[2001:db8::5]/placement',
