@@ -44,7 +44,7 @@ def test_resolve_site_moves_only_state_paths(tmp_path):
 def test_file_references_finds_every_secret_file():
     assert sorted(credentials.file_references(SITE['services'])) == [
         '/var/lib/v6lab/secrets/keystone-admin', '/var/lib/v6lab/secrets/placement',
-        '/var/lib/v6lab/secrets/rabbitmq-openstack']
+        '/var/lib/v6lab/secrets/rabbitmq-cookie', '/var/lib/v6lab/secrets/rabbitmq-openstack']
     assert credentials.file_references({'u': {'password': {'env': 'X'}}}) == []
 
 

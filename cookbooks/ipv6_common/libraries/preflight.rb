@@ -37,8 +37,10 @@ module Ipv6Common
       return if answer.records.empty?
 
       zone = fqdn.split('.', 2).last
-      Problem.new(fqdn, 'dns_a_record', "#{fqdn}: name server #{answer.server} returns A #{answer.records.join(', ')} (an orphaned IPv4 record); " \
-                                        "delete the A record of #{fqdn} in zone #{zone}")
+      ttl = answer.ttl ? ", TTL #{answer.ttl} s" : ''
+      Problem.new(fqdn, 'dns_a_record', "#{fqdn}: name server #{answer.server} returns A #{answer.records.join(', ')}#{ttl} " \
+                                        '(an orphaned IPv4 record); ' \
+                                        "delete the A record of #{fqdn} in zone #{zone} from DNS/IPAM (caches keep it up to the TTL)")
     end
 
     def self.aaaa_problem(answer, fqdn, addresses)

@@ -11,7 +11,8 @@ module Ipv6Common
   # (Resolv::DNS#getresources returns [] for all of those alike, and
   # getaddrinfo turns an A record into ::ffff:a.b.c.d.)
   class Resolver
-    Answer = Struct.new(:status, :records, :server) # status: :ok, :nxdomain, :error, :timeout (no reply from any server)
+    # status: :ok, :nxdomain, :error, :timeout (no reply from any server); ttl: the lowest TTL of the records
+    Answer = Struct.new(:status, :records, :server, :ttl)
 
     TYPES = { a: Resolv::DNS::Resource::IN::A, aaaa: Resolv::DNS::Resource::IN::AAAA }.freeze
 
@@ -72,8 +73,9 @@ module Ipv6Common
     def answer(reply, klass, server)
       case reply.rcode
       when Resolv::DNS::RCode::NoError
-        records = reply.answer.filter_map { |_name, _ttl, data| IPAddr.new(data.address.to_s).to_s if data.is_a?(klass) }
-        Answer.new(:ok, records, server)
+        found = reply.answer.select { |_name, _ttl, data| data.is_a?(klass) }
+        records = found.map { |_name, _ttl, data| IPAddr.new(data.address.to_s).to_s }
+        Answer.new(:ok, records, server, found.map { |_name, ttl, _data| ttl }.min)
       when Resolv::DNS::RCode::NXDomain then Answer.new(:nxdomain, [], server)
       else Answer.new(:error, [], server)
       end

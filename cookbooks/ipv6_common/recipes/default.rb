@@ -3,6 +3,8 @@
 # Recipe:: default
 #
 # Checks this host against the site before any IPv6-only service is deployed.
+# policy.preflight: false turns the check off, only to show the failures it
+# prevents; the run says so.
 
 site = Ipv6Common::Site.for_node(node)
 host = site.host(node.name)

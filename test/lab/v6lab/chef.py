@@ -57,7 +57,9 @@ def _attributes(lab):
     """The JSON attributes of every run: only where the site file is. The site itself is read from that
     file on each run and never stored in the node, whose saved copy (node_path) outlives the export."""
     path = lab.path('chef', 'attributes.json')
-    path.write_text(json.dumps({'ipv6_edge': {'site_file': str(lab.site_file)}}, indent=2) + '\n')
+    attributes = {'ipv6_edge': {'site_file': str(lab.site_file)},
+                  'ipv6_rabbitmq': {'client_config': str(lab.state_dir / 'rabbitmq' / 'oslo_messaging.conf')}}
+    path.write_text(json.dumps(attributes, indent=2) + '\n')
     return path
 
 

@@ -73,8 +73,10 @@ def verify(state_dir, pytest_args=(), say=print):
     PYTEST_ADDOPTS) a pass may select nothing, but some pass must run a test."""
     lab = Lab.open(state_dir)
     targets = ','.join(f'ssh://root@[{lab.address(host)}]' for host in lab.hosts)
-    passes = [(lab.hosts_with_role('ops')[0], [f'--hosts={targets}', f'--ssh-config={sshd.config_file(lab)}'])]
-    passes += [(host, ['-m', 'client_side']) for host in lab.hosts_with_role('compute')]
+    transport = f"--transport-url-file={lab.state_dir / 'rabbitmq' / 'oslo_messaging.conf'}"
+    passes = [(lab.hosts_with_role('ops')[0],
+               [f'--hosts={targets}', f'--ssh-config={sshd.config_file(lab)}', transport])]
+    passes += [(host, ['-m', 'client_side', transport]) for host in lab.hosts_with_role('compute')]
     narrowed = bool(pytest_args or os.environ.get('PYTEST_ADDOPTS'))
     counts, failed, selected = [], [], False
     for client, extra in passes:

@@ -30,6 +30,10 @@ def pytest_addoption(parser):
     group.addoption("--site", default=os.environ.get("EDGE_SITE", DEFAULT_SITE),
                     help="site description file, relative to the current directory unless absolute "
                          f"(default: $EDGE_SITE or {DEFAULT_SITE})")
+    group.addoption("--transport-url-file", dest="transport_url_file",
+                    default=os.environ.get("EDGE_TRANSPORT_URL_FILE", "/etc/ipv6_edge/oslo_messaging.conf"),
+                    help="the oslo.messaging config ipv6_rabbitmq::client renders (its transport_url is used "
+                         "as is by the AMQP client check)")
     group.addoption("--ca-bundle", default=None, metavar="FILE",
                     help="the CA certificates clients trust (default: the site's pki.ca_bundle path, read "
                          "where pytest runs)")

@@ -46,6 +46,9 @@ VERIFIER_CODES = frozenset((
     "catalog_wrong_port",   # a catalog URL on another port than the endpoint's
     "catalog_missing",      # a site endpoint missing from the catalog on an interface
     "memcached_no_hits",    # memcached get_hits does not grow while tokens are validated
+    "broker_unreachable",   # rabbitmq-diagnostics cannot reach the node
+    "guest_user",           # the broker still has the guest user
+    "amqp_round_trip",      # a real AMQP client could not publish and consume a message
 ))
 CODES = SHARED_CODES | VERIFIER_CODES
 

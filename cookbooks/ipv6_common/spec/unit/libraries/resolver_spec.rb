@@ -13,11 +13,15 @@ describe Ipv6Common::Resolver do
   let(:resolver) { described_class.new(['::1'], port: @dns.port, timeout: 1) }
 
   it 'returns AAAA records in canonical form' do
-    expect(resolver.query('ctl1.lab.example.net', :aaaa).to_a).to eq([:ok, ['2001:db8:10::11'], '::1'])
+    expect(resolver.query('ctl1.lab.example.net', :aaaa).to_a.first(3)).to eq([:ok, ['2001:db8:10::11'], '::1'])
+  end
+
+  it 'gives the lowest TTL of the records' do
+    expect(resolver.query('ctl1.lab.example.net', :aaaa).ttl).to eq(300)
   end
 
   it 'tells an empty answer (NODATA) apart' do
-    expect(resolver.query('ctl1.lab.example.net', :a).to_a).to eq([:ok, [], '::1'])
+    expect(resolver.query('ctl1.lab.example.net', :a).to_a.first(3)).to eq([:ok, [], '::1'])
   end
 
   it 'returns an A record beside a AAAA record' do
@@ -43,12 +47,12 @@ describe Ipv6Common::Resolver do
 
     it 'asks the next server' do
       answer = described_class.new(['2001:db8:ff::53', '::1'], port: @dns.port, timeout: 1).query('ctl1.lab.example.net', :aaaa)
-      expect(answer.to_a).to eq([:ok, ['2001:db8:10::11'], '::1'])
+      expect(answer.to_a.first(3)).to eq([:ok, ['2001:db8:10::11'], '::1'])
     end
 
     it 'reports no answer, naming the servers, when none can be reached' do
       answer = described_class.new(['2001:db8:ff::53'], port: @dns.port).query('ctl1.lab.example.net', :a)
-      expect(answer.to_a).to eq([:timeout, [], '2001:db8:ff::53'])
+      expect(answer.to_a.first(3)).to eq([:timeout, [], '2001:db8:ff::53'])
     end
   end
 end

@@ -1,0 +1,242 @@
+# frozen_string_literal: true
+
+require 'json'
+
+module Ipv6Rabbitmq
+  # The broker's configuration as data, rendered by the templates. Every
+  # address is a canonical IPv6 literal (Ipv6Common::Address); each file gets
+  # the form its reader needs.
+  module Config
+    NODE_NAME = /\A[a-z0-9_-]+@[a-z0-9]([a-z0-9.-]*[a-z0-9])?\z/.freeze
+    COOKIE = /\A[A-Za-z0-9_-]{20,255}\z/.freeze
+    PLUGINS_GLOB = '/usr/lib/rabbitmq/lib/rabbitmq_server-*/plugins'
+
+    # rabbitmq.conf (cuttlefish) key => value, in file order. Listeners take
+    # the unbracketed form (RabbitMQ rejects [addr]:port).
+    def self.rabbitmq_conf(addresses:, port:, management:, management_port:, cluster_peers:)
+      conf = {}
+      addresses.each_with_index do |address, i|
+        conf["listeners.tcp.#{i + 1}"] = Ipv6Common::Address.parse(address).rabbitmq_listener(port)
+      end
+      conf['loopback_users'] = 'none'
+      if management
+        conf['management.tcp.ip'] = '::1'
+        conf['management.tcp.port'] = management_port
+      end
+      unless cluster_peers.empty?
+        conf['cluster_formation.peer_discovery_backend'] = 'classic_config'
+        cluster_peers.each_with_index { |peer, i| conf["cluster_formation.classic_config.nodes.#{i + 1}"] = peer }
+      end
+      conf
+    end
+
+    # rabbitmq-env.conf (sourced by sh): the server and the CLI tools use
+    # inet6 distribution; epmd listens on ::1 and the node's addresses.
+    # The inetrc path is written in double quotes that reach erl: single
+    # quotes would be passed to erl literally and the file silently ignored.
+    def self.env_conf(node_name:, addresses:, inetrc:)
+      dist = %(-proto_dist inet6_tcp -kernel inetrc \\"#{inetrc}\\")
+      {
+        'NODENAME' => node_name,
+        'ERL_EPMD_ADDRESS' => (['::1'] + addresses).join(','),
+        'SERVER_ADDITIONAL_ERL_ARGS' => %("#{dist} -kernel inet_dist_listen_options [{ipv6_v6only,true}]"),
+        'CTL_ERL_ARGS' => %("#{dist}"),
+      }
+    end
+
+    # enabled_plugins: one Erlang list of plugin names.
+    def self.plugins(management)
+      management ? '[rabbitmq_management]' : '[]'
+    end
+
+    def self.node_name?(value)
+      NODE_NAME.match?(value)
+    end
+
+    # The cookie itself, or ConfigError with a message that never shows it.
+    def self.cookie!(value)
+      return value if value.is_a?(String) && COOKIE.match?(value)
+
+      raise Ipv6Common::ConfigError, Ipv6Common::Problem.new('cookie', 'bad_secret',
+                                                             "cookie: not 20 to 255 letters, digits, '_' or '-' (the value is not shown); " \
+                                                             'store a long random cookie in the secret services.rabbitmq.erlang_cookie refers to')
+    end
+
+    # A password rabbitmqctl can read from stdin (one non-empty line), or ConfigError that never shows it.
+    def self.password!(value)
+      return value if value.is_a?(String) && /\A[^\n]+\z/.match?(value)
+
+      raise Ipv6Common::ConfigError, Ipv6Common::Problem.new('password', 'bad_secret',
+                                                             'password: empty or more than one line (the value is not shown); ' \
+                                                             'store a one-line password in the secret the site refers to')
+    end
+  end
+
+  # Offline checks of the files before they replace the live ones.
+  module Check
+    # Erlang term files (inetrc, enabled_plugins, advanced.config).
+    CONSULT = 'case file:consult(hd(init:get_plain_arguments())) of ' \
+              '{ok, _} -> halt(0); {error, E} -> io:format("~s~n", [file:format_error(E)]), halt(1) end.'
+
+    # rabbitmq.conf against RabbitMQ's own schema (the cuttlefish translation the broker runs at boot).
+    CUTTLEFISH = 'Dir = hd(init:get_plain_arguments()), File = lists:last(init:get_plain_arguments()), ' \
+                 'Schema = cuttlefish_schema:files(filelib:wildcard(Dir ++ "/*/priv/schema/*.schema")), ' \
+                 'case cuttlefish_conf:file(File) of ' \
+                 '{errorlist, E} -> io:format("~p~n", [E]), halt(1); ' \
+                 'Conf -> case cuttlefish_generator:map(Schema, Conf) of ' \
+                 '{error, Phase, {errorlist, Es}} -> io:format("~s: ~p~n", [Phase, Es]), halt(1); ' \
+                 '_ -> halt(0) end end.'
+
+    def self.erlang_terms_argv(path)
+      ['erl', '-noshell', '-eval', CONSULT, '-extra', path]
+    end
+
+    def self.rabbitmq_conf_argv(path, plugins_dir: Dir.glob(Config::PLUGINS_GLOB).max)
+      ['erl', '-noshell', '-pa', *Dir.glob(File.join(plugins_dir.to_s, '*', 'ebin')).sort,
+       '-eval', CUTTLEFISH, '-extra', plugins_dir.to_s, path]
+    end
+  end
+
+  # Parsers of `rabbitmqctl -q ... --formatter json` output.
+  module Ctl
+    def self.json(output)
+      text = output.strip
+      text.empty? ? [] : JSON.parse(text)
+    end
+
+    # user name => tags (sorted strings)
+    def self.users(output)
+      json(output).to_h { |u| [u['user'], Array(u['tags']).map(&:to_s).sort] }
+    end
+
+    def self.vhosts(output)
+      json(output).map { |v| v['name'] }
+    end
+
+    # vhost => [configure, write, read]
+    def self.user_permissions(output)
+      json(output).to_h { |p| [p['vhost'], [p['configure'], p['write'], p['read']]] }
+    end
+  end
+end
+
+module Ipv6Rabbitmq
+  # Runs rabbitmqctl with an argv (never through a shell). A secret goes on
+  # stdin (`input`), so it appears neither in the process list nor in logs.
+  module Ctl
+    CTL = '/usr/sbin/rabbitmqctl'
+    TIMEOUT = 120
+
+    Result = Struct.new(:status, :stdout, :stderr) do
+      def ok?
+        status.zero?
+      end
+    end
+
+    def self.run(*args, input: nil)
+      require 'mixlib/shellout'
+      cmd = Mixlib::ShellOut.new(CTL, '-q', *args.map(&:to_s), input: input, timeout: TIMEOUT)
+      cmd.run_command
+      Result.new(cmd.exitstatus, cmd.stdout, cmd.stderr)
+    end
+
+    # Like run, but a failure raises with rabbitmqctl's message (never the input).
+    def self.run!(*args, input: nil)
+      result = run(*args, input: input)
+      return result if result.ok?
+
+      raise Ipv6Common::ConfigError, Ipv6Common::Problem.new(
+        'rabbitmqctl', 'rabbitmqctl_failed',
+        "rabbitmqctl #{args.first} #{args[1]}: exit #{result.status}: #{result.stderr.strip.lines.last(3).join(' ').strip}; " \
+        'check that the broker runs (rabbitmq-diagnostics -q ping) and the CLI cookie matches'
+      )
+    end
+
+    def self.list_users
+      users(run!('list_users', '--formatter', 'json').stdout)
+    end
+
+    def self.list_vhosts
+      vhosts(run!('list_vhosts', '--formatter', 'json').stdout)
+    end
+
+    def self.list_user_permissions(user)
+      user_permissions(run!('list_user_permissions', user, '--formatter', 'json').stdout)
+    end
+
+    # True when password is the user's current password (checked by the broker, passed on stdin).
+    def self.authenticates?(user, password)
+      run('authenticate_user', user, input: password).ok?
+    end
+  end
+end
+
+module Ipv6Rabbitmq
+  # What the site says about the broker on one host: services.rabbitmq and
+  # the host's addresses, with the secrets read from their references.
+  class SiteBroker
+    KEY = 'services.rabbitmq'
+    DEFAULT_VHOSTS = ['/openstack'].freeze
+
+    attr_reader :host
+
+    def initialize(site, host)
+      @site = site
+      @service = site.service('rabbitmq')
+      @host = host.to_s
+      return if @service['host'] == @host
+
+      raise Ipv6Common::ConfigError, Ipv6Common::Problem.new(
+        "#{KEY}.host", 'not_broker_host', "#{KEY}.host: the broker is #{@service['host']}, not #{@host}; " \
+                                          "run ipv6_rabbitmq::default on #{@service['host']} or set #{KEY}.host"
+      )
+    end
+
+    def node_name
+      "rabbit@#{host}"
+    end
+
+    def fqdn
+      @site.host(host)['fqdn']
+    end
+
+    def addresses
+      @site.addresses(host).map(&:to_s)
+    end
+
+    def port
+      @service['port'] || 5672
+    end
+
+    def vhosts
+      @service['vhosts'] || DEFAULT_VHOSTS
+    end
+
+    def cluster_peers
+      Array(@service['cluster_peers']).map { |peer| "rabbit@#{@site.host(peer).fetch('fqdn').split('.').first}" }
+    end
+
+    # Ruby Hash name => password, in site order.
+    def users
+      (@service['users'] || {}).to_h do |name, entry|
+        [name, Ipv6Common::Secret.read(entry['password'], path: "#{KEY}.users.#{name}.password")]
+      end
+    end
+
+    def cookie
+      ref = @service['erlang_cookie']
+      unless ref
+        raise Ipv6Common::ConfigError, Ipv6Common::Problem.new(
+          "#{KEY}.erlang_cookie", 'missing', "#{KEY}.erlang_cookie: not set; reference a secret of 20+ letters and digits " \
+                                             'shared by every node of the cluster, e.g. {file: /etc/ipv6_edge/secrets/rabbitmq-cookie}'
+        )
+      end
+      Ipv6Common::Secret.read(ref, path: "#{KEY}.erlang_cookie")
+    end
+
+    # The URL oslo.messaging clients use: this broker by its AAAA-only name, the first site vhost.
+    def transport_url(user, password, vhost: vhosts.first)
+      Ipv6Common::TransportUrl.render([{ 'host' => fqdn, 'port' => port, 'user' => user, 'password' => password }], vhost: vhost)
+    end
+  end
+end

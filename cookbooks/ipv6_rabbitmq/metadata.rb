@@ -1,0 +1,10 @@
+name 'ipv6_rabbitmq'
+maintainer 'IPv6 edge maintainers'
+maintainer_email 'ops@example.net'
+license 'Apache-2.0'
+description 'RabbitMQ IPv6-only: AMQP, Erlang distribution, epmd and management; users, vhosts and permissions from the site'
+version '0.1.0'
+chef_version '>= 18.0'
+supports 'debian', '>= 12.0'
+
+depends 'ipv6_common'

@@ -1,0 +1,31 @@
+#
+# Cookbook:: ipv6_rabbitmq
+# Recipe:: client
+#
+# The oslo.messaging settings an OpenStack service on this host includes
+# (--config-file): transport_url rendered by Ipv6Common::TransportUrl, with
+# the broker host's AAAA-only name.
+
+include_recipe 'ipv6_common::default'
+
+site = Ipv6Common::Site.for_node(node)
+broker = Ipv6Rabbitmq::SiteBroker.new(site, site.service('rabbitmq')['host'])
+user, password = broker.users.first
+
+path = node['ipv6_rabbitmq']['client_config']
+
+directory ::File.dirname(path) do
+  owner 'root'
+  group 'root'
+  mode '0755'
+end
+
+template path do
+  cookbook 'ipv6_rabbitmq'
+  source 'oslo_messaging.conf.erb'
+  owner 'root'
+  group 'root'
+  mode '0600'
+  sensitive true
+  variables(transport_url: broker.transport_url(user, password))
+end

@@ -1,0 +1,25 @@
+require 'spec_helper'
+
+describe 'ipv6_rabbitmq::client' do
+  let(:secrets) { Dir.mktmpdir('secrets') }
+  after { FileUtils.rm_rf(secrets) }
+
+  subject(:chef_run) do
+    data = SiteFiles.lab
+    File.write(File.join(secrets, 'openstack'), "p@ss/w:rd\n")
+    data['services']['rabbitmq']['users']['openstack']['password'] = { 'file' => File.join(secrets, 'openstack') }
+    path = SiteFiles.write(data)
+    allow(Ipv6Common::Preflight).to receive_messages(hosts_file_problems: [], dns_problems: [], interface_problems: [])
+    ChefSpec::SoloRunner.new(platform: 'debian', version: '12') do |node|
+      node.name('cmp1')
+      node.override['ipv6_edge']['site_file'] = path
+    end.converge(described_recipe)
+  end
+
+  it "renders transport_url with the broker's AAAA-only name, the encoded password and vhost, mode 0600" do
+    expect(chef_run).to create_template('/etc/ipv6_edge/oslo_messaging.conf').with(mode: '0600', sensitive: true)
+    expect(rendered_lines('/etc/ipv6_edge/oslo_messaging.conf')).to include(
+      'transport_url = rabbit://openstack:p%40ss%2Fw%3Ard@ctl1.lab.example.net:5672/%2Fopenstack'
+    )
+  end
+end

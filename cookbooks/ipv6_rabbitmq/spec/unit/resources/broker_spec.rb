@@ -1,0 +1,144 @@
+require 'spec_helper'
+
+describe 'ipv6_rabbitmq_broker' do
+  step_into :ipv6_rabbitmq_broker
+  platform 'debian', '12'
+
+  cookie = 'Zx9' * 10
+
+  context 'with one site address' do
+    recipe do
+      ipv6_rabbitmq_broker 'rabbit@ctl1' do
+        addresses ['2001:DB8:10::11']
+        cookie cookie
+      end
+    end
+
+    let(:conf) { rendered_lines('/etc/rabbitmq/rabbitmq.conf') }
+    let(:env) { rendered_lines('/etc/rabbitmq/rabbitmq-env.conf') }
+
+    it 'listens for AMQP on the address only, unbracketed, and management on ::1' do
+      expect(conf).to include('listeners.tcp.1 = 2001:db8:10::11:5672', 'management.tcp.ip = ::1', 'management.tcp.port = 15672')
+      expect(conf.grep(/\Alisteners\./)).to eq(['listeners.tcp.1 = 2001:db8:10::11:5672'])
+      expect(conf.join("\n")).not_to match(/0\.0\.0\.0|\[|cluster_formation/)
+    end
+
+    it 'runs the distribution and the CLI tools over inet6, v6only, with epmd on ::1 and the address' do
+      dist = '-proto_dist inet6_tcp -kernel inetrc \"/etc/rabbitmq/inetrc\"'
+      expect(env).to include(
+        'NODENAME=rabbit@ctl1',
+        'ERL_EPMD_ADDRESS=::1,2001:db8:10::11',
+        %(SERVER_ADDITIONAL_ERL_ARGS="#{dist} -kernel inet_dist_listen_options [{ipv6_v6only,true}]"),
+        %(CTL_ERL_ARGS="#{dist}")
+      )
+      expect(env.join("\n")).not_to include("'")
+      expect(rendered_lines('/etc/rabbitmq/inetrc')).to include('{inet6, true}.')
+      expect(rendered_lines('/etc/rabbitmq/enabled_plugins')).to include('[rabbitmq_management].')
+    end
+
+    it "bounds the init script's wait for the broker to boot" do
+      expect(rendered_lines('/etc/default/rabbitmq-server')).to include('RABBITMQ_STARTUP_TIMEOUT=90')
+    end
+
+    it 'writes the cookie 0400, owned by rabbitmq, never shown' do
+      expect(chef_run).to create_file('/var/lib/rabbitmq/.erlang.cookie').with(owner: 'rabbitmq', group: 'rabbitmq', mode: '0400',
+                                                                               sensitive: true, content: cookie)
+    end
+
+    it 'checks every file before it replaces the live one' do
+      %w(inetrc enabled_plugins rabbitmq.conf rabbitmq-env.conf).each do |name|
+        expect(chef_run.template("/etc/rabbitmq/#{name}").verifications).not_to be_empty, name
+      end
+      expect(chef_run.template('/etc/rabbitmq/rabbitmq-env.conf').verifications.map(&:to_s)).to eq(['sh -n %{path}'])
+    end
+
+    it 'restarts the broker once at the end of the resource when a file changes, and starts it' do
+      %w(inetrc enabled_plugins rabbitmq.conf rabbitmq-env.conf).each do |name|
+        expect(chef_run.template("/etc/rabbitmq/#{name}")).to notify('service[rabbitmq-server]').to(:restart).delayed
+      end
+      expect(chef_run.file('/var/lib/rabbitmq/.erlang.cookie')).to notify('service[rabbitmq-server]').to(:restart).delayed
+      expect(chef_run).to start_service('rabbitmq-server')
+    end
+  end
+
+  context 'with two cluster peers' do
+    recipe do
+      ipv6_rabbitmq_broker 'rabbit@ctl1' do
+        addresses ['2001:db8:10::11']
+        cluster_peers %w(rabbit@ctl2 rabbit@ctl3)
+        cookie cookie
+      end
+    end
+
+    it 'lists the peers by name for classic_config peer discovery' do
+      expect(rendered_lines('/etc/rabbitmq/rabbitmq.conf')).to include(
+        'cluster_formation.peer_discovery_backend = classic_config',
+        'cluster_formation.classic_config.nodes.1 = rabbit@ctl2',
+        'cluster_formation.classic_config.nodes.2 = rabbit@ctl3'
+      )
+    end
+  end
+
+  context 'with management off' do
+    recipe do
+      ipv6_rabbitmq_broker 'rabbit@ctl1' do
+        addresses ['2001:db8:10::11']
+        management false
+        cookie cookie
+      end
+    end
+
+    it 'enables no plugin and has no management listener' do
+      expect(rendered_lines('/etc/rabbitmq/enabled_plugins')).to include('[].')
+      expect(rendered_lines('/etc/rabbitmq/rabbitmq.conf').grep(/management/)).to be_empty
+    end
+  end
+
+  {
+    'with an IPv4 address' => [['10.0.0.1'], /addresses\[0\]: 10\.0\.0\.1 is IPv4/],
+    'with a bracketed address' => [['[2001:db8:10::11]'], /addresses\[0\]: \[2001:db8:10::11\] is bracketed/],
+    'with the wildcard address' => [['::'], /addresses\[0\]: :: is the unspecified address/],
+  }.each do |input, (addresses, message)|
+    context input do
+      recipe do
+        ipv6_rabbitmq_broker 'rabbit@ctl1' do
+          addresses addresses
+          cookie cookie
+        end
+      end
+
+      it 'refuses it, naming the property and the value' do
+        expect { chef_run }.to raise_error(Ipv6Common::ConfigError, message)
+      end
+    end
+  end
+
+  context 'with a short cookie' do
+    recipe do
+      ipv6_rabbitmq_broker 'rabbit@ctl1' do
+        addresses ['2001:db8:10::11']
+        cookie 'secret12'
+      end
+    end
+
+    it 'refuses it without showing it' do
+      expect { chef_run }.to raise_error(Ipv6Common::ConfigError) { |e|
+        expect(e.message).to include('cookie')
+        expect(e.message).not_to include('secret12')
+      }
+    end
+  end
+
+  context 'with a node name that is not name@host' do
+    recipe do
+      ipv6_rabbitmq_broker 'ctl1' do
+        addresses ['2001:db8:10::11']
+        cookie cookie
+      end
+    end
+
+    it 'refuses it' do
+      expect { chef_run }.to raise_error(Chef::Exceptions::ValidationFailed, /node_name.*ctl1.*rabbit@ctl1/m)
+    end
+  end
+end

@@ -1,0 +1,163 @@
+"""RabbitMQ on the controller: the preflight stops a converge before the broker is touched, the broker's own
+behaviour without the preflight is recorded, and a config-change restart loses no durable message."""
+import re
+import secrets
+from pathlib import Path
+
+import pytest
+import yaml
+from lab_cli import lab_command
+from v6lab import dns
+
+CONF = '/etc/rabbitmq/rabbitmq.conf'
+PID_FILE = '/run/rabbitmq/pid'
+RESTART = re.compile(r'service\[rabbitmq-server\] restarted|restart service service\[rabbitmq-server\]')
+
+
+def converge(lab, host):
+    result = lab_command(lab.state_dir, 'converge', '--host', host)
+    return result.returncode, result.stdout + result.stderr
+
+
+def in_host(lab, host, argv, **kwargs):
+    return lab.run_in(host, argv, capture_output=True, text=True, **kwargs)
+
+
+def broker_state(lab, host):
+    """(OS pid of the broker, rabbitmq.conf mtime): what a touched broker would change."""
+    pid = in_host(lab, host, ['cat', PID_FILE]).stdout.strip()
+    mtime = in_host(lab, host, ['stat', '-c', '%Y.%y', CONF]).stdout.strip()
+    return pid, mtime
+
+
+def chef_log(lab, host, runs=(1,)):
+    """The logs of the given chef-client runs of the last converge of host (a failed converge has only run 1;
+    a later run's log may be left from an earlier converge)."""
+    return ''.join(lab.path('logs', f'chef-{host}-run{number}.log').read_text() for number in runs)
+
+
+KOMBU = r'''
+import sys, kombu
+url, action, queue_name, body = sys.argv[1:5]
+url = 'amqp://' + url.split('://', 1)[1]
+with kombu.Connection(url, connect_timeout=5) as connection:
+    queue = kombu.Queue(queue_name, exchange=kombu.Exchange(queue_name, type='direct', durable=True),
+                        routing_key=queue_name, durable=True, auto_delete=False)
+    if action == 'publish':
+        with connection.Producer() as producer:
+            producer.publish(body, exchange=queue.exchange, routing_key=queue_name, declare=[queue],
+                             delivery_mode=2)
+    else:
+        simple = connection.SimpleQueue(queue)
+        message = simple.get(block=True, timeout=10)
+        message.ack()
+        print(message.payload)
+        queue(connection.default_channel).delete()
+'''
+
+
+def transport_url(lab):
+    text = Path(lab.state_dir, 'rabbitmq', 'oslo_messaging.conf').read_text()
+    return re.search(r'^transport_url\s*=\s*(\S+)', text, re.M).group(1)
+
+
+@pytest.fixture(scope='module')
+def controller(lab):
+    host = lab.hosts_with_role('controller')[0]
+    for name in (host, lab.hosts_with_role('compute')[0]):
+        status, output = converge(lab, name)
+        assert status == 0, f'{name} does not converge on the clean lab:\n{output}'
+    return host
+
+
+def test_orphaned_a_record_stops_converge_before_broker(lab, controller):
+    """The stale A record of dual-stack days must be named and stop the run; the broker keeps running untouched."""
+    fqdn = lab.hosts[controller]['fqdn']
+    before = broker_state(lab, controller)
+    dns.set_extra_records(lab, [f'{fqdn}. 300 A 192.0.2.11'])
+    try:
+        status, output = converge(lab, controller)
+    finally:
+        dns.set_extra_records(lab, [])
+    log = chef_log(lab, controller)
+    assert status != 0, f'converge passed with an A record for {controller}:\n{output}'
+    assert 'dns_a_record' in log or 'A 192.0.2.11' in output, output
+    assert 'ipv6_rabbitmq_broker[' not in log and 'apt_package[rabbitmq-server]' not in log, log[-3000:]
+    assert broker_state(lab, controller) == before
+
+
+def test_ipv4_hosts_line_stops_converge_before_broker(lab, controller):
+    """A 127.0.1.1 line maps the node name to IPv4; the run must stop before the broker is configured."""
+    hosts_file = Path('/etc/netns') / lab.ns(controller) / 'hosts'
+    original = hosts_file.read_text()
+    before = broker_state(lab, controller)
+    hosts_file.write_text(f"{original}127.0.1.1 {lab.hosts[controller]['fqdn']} {controller}\n")
+    try:
+        status, output = converge(lab, controller)
+    finally:
+        hosts_file.write_text(original)
+    log = chef_log(lab, controller)
+    assert status != 0, f'converge passed with 127.0.1.1 on {controller}:\n{output}'
+    assert '127.0.1.1' in output
+    assert 'ipv6_rabbitmq_broker[' not in log
+    assert broker_state(lab, controller) == before
+
+
+def test_durable_message_survives_config_change_restart(lab, controller):
+    """A converge that changes the broker's config restarts it once; a persistent message in a durable queue
+    must still be there afterwards."""
+    client = lab.hosts_with_role('compute')[0]
+    url, queue, body = transport_url(lab), f'durable-{secrets.token_hex(4)}', secrets.token_hex(8)
+    published = in_host(lab, client, ['/usr/bin/python3', '-c', KOMBU, url, 'publish', queue, body])
+    assert published.returncode == 0, published.stderr
+    pid_before, _ = broker_state(lab, controller)
+    # Drift on the live file: the converge puts the managed content back, which is a config change.
+    conf = Path(in_host(lab, controller, ['readlink', '-f', CONF]).stdout.strip())
+    in_host(lab, controller, ['sh', '-c', f'echo "# drift" >> {CONF}'])
+    status, output = converge(lab, controller)
+    assert status == 0, output
+    log = chef_log(lab, controller, runs=(1, 2))
+    assert len(RESTART.findall(log)) == 1, f'expected one restart of the broker, log:\n{log[-3000:]}'
+    pid_after, _ = broker_state(lab, controller)
+    assert pid_after != pid_before, f'the broker was not restarted ({conf})'
+    consumed = in_host(lab, client, ['/usr/bin/python3', '-c', KOMBU, url, 'consume', queue, body])
+    assert consumed.returncode == 0 and consumed.stdout.strip() == body, consumed.stdout + consumed.stderr
+
+
+def test_preflight_off_records_the_brokers_own_failure(lab, controller):
+    """Without the preflight nothing stops the orphaned A record: record what the broker itself does and prints,
+    then show the preflight stopping the same converge first."""
+    site_file = Path(lab.site_file)
+    original = site_file.read_text()
+    site = yaml.safe_load(original)
+    site.setdefault('policy', {})['preflight'] = False
+    fqdn = lab.hosts[controller]['fqdn']
+    hosts_file = Path('/etc/netns') / lab.ns(controller) / 'hosts'
+    hosts_original = hosts_file.read_text()
+    record = Path(lab.state_dir, 'logs', 'rabbitmq-preflight-off.txt')
+    site_file.write_text(yaml.safe_dump(site, sort_keys=False))
+    dns.set_extra_records(lab, [f'{fqdn}. 300 A 192.0.2.11'])
+    # The orphaned address as the host's own resolver sees it (DNS answers A; the hosts file holds it too,
+    # as it did on the dual-stack host).
+    hosts_file.write_text(''.join(line for line in hosts_original.splitlines(True)
+                                  if not line.split()[1:2] == [fqdn]) + f'192.0.2.11 {fqdn} {controller}\n')
+    try:
+        in_host(lab, controller, ['sh', '-c', f'echo "# drift" >> {CONF}'])
+        status, output = converge(lab, controller)
+        ping = in_host(lab, controller, ['rabbitmq-diagnostics', '-q', 'ping'], timeout=120)
+        startup = in_host(lab, controller, ['sh', '-c', 'tail -n 40 /var/log/rabbitmq/startup_err '
+                                            '/var/log/rabbitmq/startup_log 2>&1'])
+        record.write_text(f'converge exit {status}\n{output[-4000:]}\n--- rabbitmq-diagnostics -q ping: exit '
+                          f'{ping.returncode}\n{ping.stdout}{ping.stderr}\n--- startup logs\n{startup.stdout}\n')
+        print(record.read_text())
+        assert 'policy.preflight is false' in chef_log(lab, controller)
+    finally:
+        site_file.write_text(original)
+        hosts_file.write_text(hosts_original)
+    try:
+        status_on, output_on = converge(lab, controller)
+    finally:
+        dns.set_extra_records(lab, [])
+    assert status_on != 0 and 'A 192.0.2.11' in output_on, output_on
+    status, output = converge(lab, controller)
+    assert status == 0, f'{controller} does not converge again once the record is gone:\n{output}'

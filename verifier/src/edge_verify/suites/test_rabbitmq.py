@@ -1,0 +1,84 @@
+"""RabbitMQ is IPv6-only on its host: AMQP, Erlang distribution, epmd, management; the CLI works over inet6;
+guest is gone; a real AMQP client gets a message through with the transport_url exactly as rendered."""
+import os
+import secrets
+import time
+
+import pytest
+
+from edge_verify.checks import rabbitmq
+
+
+@pytest.fixture(scope="module")
+def broker_host(site):
+    service = site.services.get("rabbitmq")
+    if not service:
+        pytest.fail(f"{site.source}: no services.rabbitmq to verify", pytrace=False)
+    return service["host"]
+
+
+def test_rabbitmq_sockets_are_v6only(site, site_host, facts, broker_host, check):
+    """A dual-stack or IPv4 beam.smp/epmd socket lets the broker, its cluster port or epmd be reached over IPv4."""
+    check(rabbitmq.broker_socket_problems(site, site_host.name, facts.listeners(), broker_host), host=site_host.name)
+
+
+@pytest.mark.parametrize("command", ["rabbitmq-diagnostics -q ping", "rabbitmq-diagnostics -q status"])
+def test_rabbitmq_diagnostics_work_over_inet6(site_host, facts, broker_host, check, command):
+    """Operators and the init script reach the node with the CLI tools; with no IPv4 that needs inet6 distribution.
+    Elsewhere than the broker host the same command must find no broker."""
+    result = facts.host.run(command)
+    if site_host.name == broker_host:
+        check(rabbitmq.diagnostics_problems(site_host.name, command, result.rc, result.stdout + result.stderr),
+              host=site_host.name)
+    else:
+        assert result.rc != 0, f"{site_host.name}: `{command}` answers: a broker runs outside {broker_host}"
+
+
+def test_rabbitmq_has_no_guest_user(site_host, facts, broker_host, check):
+    """guest/guest is the first login anyone tries. (Only the broker host has users to list.)"""
+    if site_host.name == broker_host:
+        result = facts.host.run("rabbitmqctl -q list_users --formatter json")
+        assert result.rc == 0, f"{site_host.name}: rabbitmqctl list_users exited {result.rc}: {result.stderr}"
+        check(rabbitmq.guest_problems(site_host.name, result.stdout), host=site_host.name)
+
+
+@pytest.mark.client_side
+def test_amqp_client_round_trip_with_rendered_transport_url(pytestconfig, client, check):
+    """What the services' config renders must work for a real client: connect by the AAAA-only name (or the
+    bracketed literal), log in, publish and consume one message on the site vhost."""
+    import kombu
+
+    _, client_name = client
+    path = pytestconfig.getoption("transport_url_file")
+    if not os.path.exists(path):
+        pytest.fail(f"{path}: no oslo.messaging config rendered here; converge ipv6_rabbitmq::client "
+                    "(or pass --transport-url-file)", pytrace=False)
+    with open(path) as handle:
+        url = rabbitmq.transport_url(handle.read())
+    assert url, f"{path}: no [DEFAULT] transport_url"
+    body = secrets.token_hex(8)
+    name = f"edge-verify-{body}"
+    error = None
+    try:
+        with kombu.Connection(rabbitmq.kombu_url(url), connect_timeout=5) as connection:
+            queue = kombu.Queue(name, exchange=kombu.Exchange(name, type="direct"), routing_key=name,
+                                auto_delete=True)
+            with connection.Producer() as producer:
+                producer.publish(body, exchange=queue.exchange, routing_key=name, declare=[queue])
+            simple = connection.SimpleQueue(queue)
+            deadline, message = time.monotonic() + 10, None
+            while message is None and time.monotonic() < deadline:
+                try:
+                    message = simple.get(block=True, timeout=1)
+                except simple.Empty:
+                    pass
+            if message is None:
+                error = f"published to {name}, nothing came back within 10 s"
+            else:
+                message.ack()
+                if message.payload != body:
+                    error = f"got {message.payload!r} back instead of {body!r}"
+            simple.close()
+    except Exception as exc:  # any client failure is the finding
+        error = f"{type(exc).__name__}: {exc}"
+    check(rabbitmq.round_trip_problems(client_name, url, error), host=client_name)
