@@ -177,6 +177,15 @@ action :create do
     mode '0755'
   end
 
+  # The service reads its configuration as its own user: the directory is
+  # the service's, as Debian's packaging makes it (a copy made by root, in a
+  # container or namespace, would lock the service out of its own files).
+  directory conf_dir do
+    owner svc['user']
+    group svc['user']
+    mode '0750'
+  end
+
   directory svc['log_dir'] do
     owner svc['user']
     group 'adm'

@@ -47,6 +47,10 @@ describe 'ipv6_openstack_api_bind' do
       expect(template.mode).to eq('0640')
     end
 
+    it 'keeps the configuration directory the service\'s own, so keystone-manage can read it as keystone' do
+      expect(chef_run).to create_directory('/etc/keystone').with(owner: 'keystone', group: 'keystone', mode: '0750')
+    end
+
     it 'installs the package and starts the service; a changed file restarts it' do
       expect(chef_run).to install_package('keystone')
       expect(chef_run).to enable_service('keystone')
