@@ -7,7 +7,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from v6lab import credentials, dns, pki
-from v6lab.lab import PROJECT, Lab, resolve_site
+from v6lab.lab import ENTER_HOST, PROJECT, Lab, resolve_site
 
 SITE = yaml.safe_load((PROJECT / 'site' / 'lab.yml').read_text())
 
@@ -42,7 +42,8 @@ def test_resolve_site_moves_only_state_paths(tmp_path):
 
 
 def test_file_references_finds_every_secret_file():
-    assert credentials.file_references(SITE['services']) == [
+    assert sorted(credentials.file_references(SITE['services'])) == [
+        '/var/lib/v6lab/secrets/keystone-admin', '/var/lib/v6lab/secrets/placement',
         '/var/lib/v6lab/secrets/rabbitmq-cookie', '/var/lib/v6lab/secrets/rabbitmq-openstack']
     assert credentials.file_references({'u': {'password': {'env': 'X'}}}) == []
 
@@ -99,5 +100,15 @@ def test_commands_in_a_host_get_its_own_run_directory(tmp_path):
     lab = Lab(tmp_path, resolve_site(SITE, tmp_path))
     argv = lab.argv_in('ctl1', ['haproxy', '-c'])
     assert argv[:4] == ['ip', 'netns', 'exec', 'v6lab-ctl1']
-    assert argv[-4:] == [str(tmp_path / 'hostrun' / 'ctl1'), str(tmp_path / 'uts' / 'ctl1'), 'haproxy', '-c']
+    assert argv[-5:] == [str(tmp_path / 'hostrun' / 'ctl1'), str(tmp_path / 'hostvar' / 'ctl1'),
+                         str(tmp_path / 'uts' / 'ctl1'), 'haproxy', '-c']
     assert 'mount --bind "$1" /run' in argv[argv.index('-c') + 1]
+
+
+def test_service_databases_and_logs_are_per_host():
+    """Keystone's and Placement's databases and logs live in the host's own copy of their /var
+    directories, so a lab never writes the machine's and each lab starts from empty databases."""
+    script = ENTER_HOST
+    for relative in ('lib/keystone', 'lib/placement', 'log/keystone', 'log/placement'):
+        assert relative in script
+    assert 'mount --bind "$2/$d" "/var/$d"' in script

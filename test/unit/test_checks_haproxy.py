@@ -76,6 +76,14 @@ def test_https_links_pass(lab):
     assert haproxy.version_document_problems(lab.endpoints["keystone"], 200, body) == []
 
 
+def test_relative_links_stay_on_the_edge(lab):
+    """Placement's root document links to "" (itself): relative links resolve to the URL fetched."""
+    for href in ("", "/v3/", "v3/"):
+        assert haproxy.version_document_problems(lab.endpoints["placement"], 200, version_document(href)) == []
+    [problem] = haproxy.version_document_problems(lab.endpoints["placement"], 200, version_document("//[::1]:8778/"))
+    assert problem.code == "http_link"
+
+
 def test_http_link_is_reported(lab):
     body = version_document("http://keystone.lab.example.net:5000/v3/")
     [problem] = haproxy.version_document_problems(lab.endpoints["keystone"], 200, body)

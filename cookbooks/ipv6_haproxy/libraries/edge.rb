@@ -9,6 +9,17 @@ module Ipv6Haproxy
   # DHE group size.
   TLS_POLICY = Ipv6Common::SiteDelivery::TLS_DEFAULTS.merge('dh_param_bits' => 2048).freeze
 
+  # Connections the edge lets through to a backend at once: the workers the
+  # site gives the service (services.NAME.workers, one thread each under
+  # uwsgi). nil for an endpoint without a described service, or a stand-in.
+  def self.backend_maxconn(site, name)
+    endpoint = site.endpoints[name] || {}
+    service = (site.services || {})[name]
+    return if service.nil? || endpoint['stand_in'] || !service.key?('workers')
+
+    Integer(service['workers'])
+  end
+
   # Predicates used by the resources' `callbacks`; each message completes
   # Chef's "Option X's value V ..." and says what to write instead. The site's
   # rules are Ipv6Common::Validate's (the site validator uses the same ones);

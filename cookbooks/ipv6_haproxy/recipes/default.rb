@@ -96,5 +96,6 @@ endpoints.sort.each do |name, endpoint|
     backend_port endpoint['backend_port']
     fqdn endpoint['fqdn']
     pem pem
+    maxconn Ipv6Haproxy.backend_maxconn(site, name)
   end
 end

@@ -75,6 +75,12 @@ property :check_rise, Integer,
          description: 'Passed checks before the backend is marked up again.',
          callbacks: { 'must be 1 or more' => ->(v) { v >= 1 } }
 
+property :maxconn, [Integer, nil],
+         description: 'Concurrent connections HAProxy sends to the backend (the service\'s workers x threads); ' \
+                      'the rest wait in HAProxy\'s queue and time out cleanly (timeout queue) instead of ' \
+                      'overflowing the service\'s accept queue (timeout queue, else timeout connect). nil: no limit.',
+         callbacks: { 'must be 1 or more' => ->(v) { v.nil? || v >= 1 } }
+
 property :config_path, String,
          default: '/etc/haproxy/haproxy.cfg',
          description: 'The configuration file this endpoint belongs to (the ipv6_haproxy_config name).',
@@ -99,6 +105,7 @@ action :create do
     'check_interval' => new_resource.check_interval,
     'check_fall' => new_resource.check_fall,
     'check_rise' => new_resource.check_rise,
+    'maxconn' => new_resource.maxconn,
   }
 
   config_section new_resource.config_path, :endpoints, new_resource.endpoint_name, endpoint

@@ -13,8 +13,14 @@ DEFAULT_STATE = Path('/var/lib/v6lab')
 SITE_STATE_PREFIX = '/var/lib/v6lab'
 NS_PREFIX = 'v6lab-'
 BRIDGE = 'v6lab-br0'
-# sh -c script: $1 = the host's /run, $2 = its UTS namespace file, the rest = the command.
-ENTER_HOST = 'mount --bind "$1" /run && uts=$2 && shift 2 && exec nsenter --uts="$uts" "$@"'
+# Directories under /var the services of a host write (databases, logs): each host has its own copy
+# (state/hostvar/HOST/...), bind-mounted like /run, so a converge never writes the machine's own.
+HOST_VAR_DIRS = ('lib/keystone', 'lib/placement', 'log/keystone', 'log/placement')
+# sh -c script: $1 = the host's /run, $2 = its /var copies, $3 = its UTS namespace file, the rest =
+# the command.
+ENTER_HOST = ('mount --bind "$1" /run && for d in ' + ' '.join(HOST_VAR_DIRS) + '; do '
+              'if [ -d "$2/$d" ] && [ -d "/var/$d" ]; then mount --bind "$2/$d" "/var/$d" || exit 1; fi; done; '
+              'uts=$3 && shift 3 && exec nsenter --uts="$uts" "$@"')
 # Linux limits interface names to 15 characters; host-side veths are NS_PREFIX + host.
 MAX_HOST_NAME = 15 - len(NS_PREFIX)
 
@@ -132,13 +138,16 @@ class Lab:
         """host's own /run (pid files, sockets), so no daemon of a host writes the machine's /run."""
         return self.state_dir / 'hostrun' / host
 
+    def var_dir(self, host):
+        return self.state_dir / 'hostvar' / host
+
     def argv_in(self, host, argv):
         """argv run inside host's network namespace (its /etc/netns files), UTS namespace and /run.
 
         `ip netns exec` gives every command a mount namespace of its own, so the /run bind mount
         stays inside the command and the processes it starts (sshd sessions included)."""
         return ['ip', 'netns', 'exec', self.ns(host), 'sh', '-c', ENTER_HOST, 'enter',
-                str(self.run_dir(host)), str(self.uts_file(host)), *map(str, argv)]
+                str(self.run_dir(host)), str(self.var_dir(host)), str(self.uts_file(host)), *map(str, argv)]
 
     def run_in(self, host, argv, **kwargs):
         return run(self.argv_in(host, argv), **kwargs)

@@ -1,15 +1,17 @@
 """Hosts as network namespaces on one IPv6-only segment, with their own /etc files and hostname."""
+import os
 import shutil
 from pathlib import Path
 
-from .lab import BRIDGE, NS_PREFIX, LabError, run, wait_until
+from .lab import BRIDGE, HOST_VAR_DIRS, NS_PREFIX, LabError, run, wait_until
 
 ETC = Path('/etc')
 ETC_NETNS = Path('/etc/netns')
 # /etc entries that Chef-managed daemons write, per role. Each host gets a private copy
 # (ip netns exec mounts /etc/netns/NS/X over /etc/X), so a converge never touches the real /etc.
 ETC_COPIES = {
-    'controller': ('default', 'haproxy', 'rabbitmq', 'keystone', 'memcached.conf', 'tgt', 'cinder'),
+    'controller': ('default', 'haproxy', 'rabbitmq', 'keystone', 'placement', 'memcached.conf', 'tgt',
+                   'cinder'),
     'compute': ('default',),
     'dns': (),
     'ops': (),
@@ -55,9 +57,23 @@ def _create_host(lab, host):
     _write_etc(lab, host)
     for directory in RUN_DIRS:
         lab.dir('hostrun', host, directory)
+    _var_dirs(lab, host)
     uts = lab.path('uts', host)
     uts.touch()
     run(['unshare', f'--uts={uts}', 'hostname', host])
+
+
+def _var_dirs(lab, host):
+    """The host's own copies of HOST_VAR_DIRS, empty, owned and moded as the machine's (which the
+    packages create); a directory the machine lacks is not copied."""
+    for relative in HOST_VAR_DIRS:
+        machine = Path('/var') / relative
+        if not machine.is_dir():
+            continue
+        copy = lab.dir('hostvar', host, *relative.split('/'))
+        info = machine.stat()
+        os.chown(copy, info.st_uid, info.st_gid)
+        copy.chmod(info.st_mode & 0o7777)
 
 
 def _write_etc(lab, host):

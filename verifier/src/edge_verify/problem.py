@@ -32,6 +32,20 @@ VERIFIER_CODES = frozenset((
     "socket_mode",          # a control socket others can open
     "probe_failed",         # a fact could not be gathered
     "not_a_site_host",      # the host under test is not in the site
+    "api_not_loopback",     # an OpenStack service or memcached listens beside ::1
+    "api_not_listening",    # a deployed endpoint's service has nothing on [::1]:backend_port
+    "url_unparsable",       # a rendered URL that urllib.parse cannot read (an unbracketed literal)
+    "url_http",             # a rendered Keystone URL that is not https
+    "url_ip_literal",       # a rendered Keystone URL on an address instead of the name
+    "url_unknown_host",     # a rendered URL to a host the site does not describe (localhost included)
+    "memcached_form",       # memcached servers not in the form the cache backend parses
+    "catalog_unparsable",   # a catalog URL that does not parse
+    "catalog_http",         # a catalog URL that is not https
+    "catalog_ip_literal",   # a catalog URL on an address
+    "catalog_unknown_name",  # a catalog URL on a name that is no site endpoint
+    "catalog_wrong_port",   # a catalog URL on another port than the endpoint's
+    "catalog_missing",      # a site endpoint missing from the catalog on an interface
+    "memcached_no_hits",    # memcached get_hits does not grow while tokens are validated
     "broker_unreachable",   # rabbitmq-diagnostics cannot reach the node
     "guest_user",           # the broker still has the guest user
     "amqp_round_trip",      # a real AMQP client could not publish and consume a message

@@ -75,6 +75,7 @@ class Endpoint:
     backend_port: int
     cert: str
     key: str
+    stand_in: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,6 +3,7 @@ runtime socket, and APIs behind it that link clients back to https."""
 from __future__ import annotations
 
 import json
+from urllib.parse import urljoin
 
 from edge_verify.problem import Problem
 
@@ -96,7 +97,8 @@ def version_document_problems(endpoint, status, body, source=None):
     if not hrefs:
         return [problem("http_error", "answered a document without links")]
     prefix = f"https://{endpoint.fqdn}:{endpoint.port}/"
-    return [problem("http_link", f"links to {href}") for href in hrefs if not href.startswith(prefix)]
+    # A relative link (Placement's root links to "") stays on the URL it was fetched from.
+    return [problem("http_link", f"links to {href}") for href in hrefs if not urljoin(prefix, href).startswith(prefix)]
 
 
 def expected_hsts(site):

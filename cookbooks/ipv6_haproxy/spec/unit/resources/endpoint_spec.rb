@@ -77,6 +77,42 @@ describe 'ipv6_haproxy_endpoint' do
         end
       end
 
+      context 'with maxconn 2 (a service with two workers)' do
+        recipe do
+          ipv6_haproxy_config '/etc/haproxy/haproxy.cfg'
+          ipv6_haproxy_endpoint 'keystone' do
+            bind_addresses ['2001:db8:10::11']
+            port 5000
+            backend_port 5000
+            fqdn 'keystone.lab.example.net'
+            pem '/etc/haproxy/certs/keystone.pem'
+            maxconn 2
+          end
+        end
+
+        it 'limits the connections to the backend, so the rest queue in HAProxy' do
+          expect(config_lines).to include('server keystone [::1]:5000 check inter 2s fall 3 rise 2 maxconn 2')
+        end
+      end
+
+      context 'with maxconn 0' do
+        recipe do
+          ipv6_haproxy_config '/etc/haproxy/haproxy.cfg'
+          ipv6_haproxy_endpoint 'keystone' do
+            bind_addresses ['2001:db8:10::11']
+            port 5000
+            backend_port 5000
+            fqdn 'keystone.lab.example.net'
+            pem '/etc/haproxy/certs/keystone.pem'
+            maxconn 0
+          end
+        end
+
+        it 'is refused, naming the property' do
+          expect { chef_run }.to raise_error(Chef::Exceptions::ValidationFailed, /maxconn.*must be 1 or more/)
+        end
+      end
+
       context 'with two endpoints declared in reverse order' do
         recipe do
           ipv6_haproxy_config '/etc/haproxy/haproxy.cfg'

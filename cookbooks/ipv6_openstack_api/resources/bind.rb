@@ -1,0 +1,242 @@
+unified_mode true
+provides :ipv6_openstack_api_bind
+
+description 'One OpenStack API service under uwsgi on a loopback or site IPv6 address: its configuration file ' \
+            '(checked against the service\'s own option definitions before it replaces the live one), our own ' \
+            'uwsgi ini (no AppArmor plugin, templated processes), DAEMON_ARGS in /etc/default (the init script ' \
+            'hard-codes a wildcard `:PORT`), and the service enabled and started; a change restarts it.'
+
+property :service, String,
+         name_property: true,
+         equal_to: Ipv6OpenstackApi::SERVICES.keys,
+         description: 'The service (Debian Zed packaging): keystone or placement.'
+
+property :bind_address, String,
+         default: '::1',
+         description: 'IPv6 address uwsgi binds, bare (brackets are added on the command line); ::1 behind the edge.',
+         coerce: proc { |v| v.is_a?(String) ? Ipv6Common::Address.parse(v, path: "bind_address #{v}", allow: [:loopback]).to_s : v }
+
+property :backend_port, Integer,
+         required: true,
+         description: 'Port of the service on bind_address (the site endpoint\'s backend_port).',
+         callbacks: { 'is not a port; use 1..65535' => ->(v) { Ipv6OpenstackApi::Validate.port?(v) } }
+
+property :processes, Integer,
+         default: 1,
+         description: 'uwsgi worker processes (site services.NAME.workers); the edge limits each backend to processes x threads.',
+         callbacks: { 'must be 1..64' => ->(v) { v.between?(1, 64) } }
+
+property :threads, Integer,
+         default: 1,
+         description: 'Threads per uwsgi worker.',
+         callbacks: { 'must be 1..16' => ->(v) { v.between?(1, 16) } }
+
+property :database_connection, String,
+         sensitive: true,
+         description: 'oslo.db URL of the service\'s database; an IPv6 host must be bracketed ' \
+                      '(mysql+pymysql://USER:PASSWORD@[2001:db8::5]/keystone). Checked in the action, where the ' \
+                      'message can leave the password out.'
+
+property :transport_url, String,
+         sensitive: true,
+         description: 'oslo.messaging URL (rabbit://USER:PASSWORD@[2001:db8::11]:5672/VHOST); an IPv6 host must be ' \
+                      'bracketed. Checked in the action, like database_connection.'
+
+property :my_ip, String,
+         description: 'oslo my_ip: the bare IPv6 literal (my_ip rejects brackets).',
+         callbacks: {
+           'is not a bare IPv6 literal; write it without brackets, e.g. 2001:db8::11' =>
+             ->(v) { Ipv6OpenstackApi::Validate.bare_ipv6?(v) },
+         }
+
+property :cache_backend, String,
+         default: 'oslo_cache.memcache_pool',
+         equal_to: Ipv6OpenstackApi::CACHE_BACKENDS.keys,
+         description: 'oslo.cache backend ([cache] backend); it decides the form of memcache_servers.'
+
+property :memcache_servers, Array,
+         default: [],
+         description: 'memcached servers for [cache] (and keystonemiddleware\'s memcached_servers), in the form ' \
+                      'cache_backend parses: inet6:[::1]:11211 for oslo_cache.memcache_pool, [::1]:11211 for ' \
+                      'dogpile.cache.pymemcache. A mismatch fails quietly in the service, so it is refused.'
+
+property :auth_url, String,
+         description: '[keystone_authtoken] auth_url and www_authenticate_uri: the https URL of the identity ' \
+                      'endpoint\'s name (never an address).',
+         callbacks: {
+           'is not an https URL with a DNS name; use the identity endpoint, e.g. https://keystone.example.net:5000' =>
+             ->(v) { Ipv6OpenstackApi::Validate.https_name_url?(v) },
+         }
+
+property :service_user, String,
+         description: '[keystone_authtoken] username of the service\'s Keystone user (project service).'
+
+property :service_password, String,
+         sensitive: true,
+         description: 'Password of service_user, from the site\'s secret reference.'
+
+property :options, Hash,
+         default: {},
+         description: 'Further settings, section => { option => value }, merged over what the properties set.'
+
+property :db_sync, [String, nil],
+         description: 'Command that creates or upgrades the service\'s database schema, run as the service user ' \
+                      'after the configuration is written and before the service starts.'
+
+property :db_synced_if, [String, nil],
+         description: 'Command whose success shows the schema is current (the db_sync step is skipped then).'
+
+property :package_version, [String, nil],
+         description: 'Debian version to pin (site packages.PACKAGE); nil installs the candidate.'
+
+action_class do
+  def spec
+    Ipv6OpenstackApi::SERVICES.fetch(new_resource.service)
+  end
+
+  def check_cache!
+    servers = new_resource.memcache_servers
+    return if servers.empty? || Ipv6OpenstackApi::Validate.memcache_form?(new_resource.cache_backend, servers)
+
+    backend = new_resource.cache_backend
+    example = Ipv6OpenstackApi.memcache_servers(backend, [['::1', 11_211]]).first
+    raise Ipv6Common::ConfigError, Ipv6Common::Problem.new(
+      "ipv6_openstack_api_bind[#{new_resource.service}] memcache_servers", 'memcache_form',
+      "ipv6_openstack_api_bind[#{new_resource.service}] memcache_servers: #{servers.join(',')} is not the form " \
+      "#{backend} parses (there #{Ipv6OpenstackApi::CACHE_BACKENDS[backend][:wrong]}); write #{example}"
+    )
+  end
+
+  # A URL carries a password: the message names the property and the
+  # host part only.
+  def check_urls!
+    problems = { 'database_connection' => new_resource.database_connection,
+                 'transport_url' => new_resource.transport_url }.filter_map do |name, url|
+      next if url.nil? || Ipv6OpenstackApi::Validate.bracketed_url?(url)
+
+      where = "ipv6_openstack_api_bind[#{new_resource.service}] #{name}"
+      Ipv6Common::Problem.new(where, 'unbracketed_url',
+                              "#{where}: the host #{Ipv6OpenstackApi.url_host_part(url).inspect} is not a DNS name " \
+                              'or a bracketed IPv6 literal (an IPv4 address, or an unbracketed IPv6 one, which ' \
+                              'oslo cannot parse); write SCHEME://USER:PASSWORD@[2001:db8::11]:PORT/PATH')
+    end
+    raise Ipv6Common::ConfigError, problems unless problems.empty?
+  end
+
+  def sections
+    r = new_resource
+    data = Hash.new { |h, k| h[k] = {} }
+    data['DEFAULT']['my_ip'] = r.my_ip if r.my_ip
+    data['DEFAULT']['transport_url'] = r.transport_url if r.transport_url
+    db_section = r.service == 'placement' ? 'placement_database' : 'database'
+    data[db_section]['connection'] = r.database_connection if r.database_connection
+    # Only Keystone has oslo.cache options; the others cache tokens through keystone_authtoken.
+    if spec['cache_section'] && !r.memcache_servers.empty?
+      data['cache'].merge!('enabled' => 'true', 'backend' => r.cache_backend,
+                           'memcache_servers' => r.memcache_servers.join(','))
+    end
+    if r.auth_url
+      data['keystone_authtoken'].merge!(
+        'www_authenticate_uri' => r.auth_url, 'auth_url' => r.auth_url, 'auth_type' => 'password',
+        'project_domain_name' => 'Default', 'user_domain_name' => 'Default', 'project_name' => 'service',
+        'username' => r.service_user || r.service, 'password' => r.service_password
+      )
+      data['keystone_authtoken']['memcached_servers'] = r.memcache_servers.join(',') unless r.memcache_servers.empty?
+      data['api']['auth_strategy'] = 'keystone'
+    end
+    r.options.each { |section, values| data[section.to_s].merge!(values.transform_keys(&:to_s)) }
+    data.sort.to_h { |name, values| [name, values.compact.sort.to_h { |k, v| [k, v.to_s] }] }
+  end
+
+  def checker
+    namespaces = spec['namespaces'].map { |n| "--namespace #{n}" }.join(' ')
+    "/usr/bin/python3 #{Ipv6OpenstackApi::OSLO_CHECK} #{namespaces} %{path}"
+  end
+end
+
+action :create do
+  description 'Install the service, write its configuration, uwsgi ini and DAEMON_ARGS, start it.'
+
+  check_cache!
+  check_urls!
+  svc = spec
+  conf_dir = ::File.dirname(svc['conf'])
+  ini = ::File.join(conf_dir, 'ipv6-uwsgi.ini')
+
+  package svc['package'] do
+    version new_resource.package_version if new_resource.package_version
+  end
+
+  directory ::File.dirname(Ipv6OpenstackApi::OSLO_CHECK) do
+    mode '0755'
+  end
+
+  cookbook_file Ipv6OpenstackApi::OSLO_CHECK do
+    cookbook 'ipv6_openstack_api'
+    source 'oslo_check.py'
+    mode '0755'
+  end
+
+  # The service reads its configuration as its own user: the directory is
+  # the service's, as Debian's packaging makes it (a copy made by root, in a
+  # container or namespace, would lock the service out of its own files).
+  directory conf_dir do
+    owner svc['user']
+    group svc['user']
+    mode '0750'
+  end
+
+  directory svc['log_dir'] do
+    owner svc['user']
+    group 'adm'
+    mode '0750'
+  end
+
+  template svc['conf'] do
+    cookbook 'ipv6_openstack_api'
+    source 'service.conf.erb'
+    owner 'root'
+    group svc['user']
+    mode '0640'
+    sensitive true
+    variables(sections: sections, service: new_resource.service)
+    verify checker
+    notifies :restart, "service[#{svc['daemon']}]", :delayed
+  end
+
+  template ini do
+    cookbook 'ipv6_openstack_api'
+    source 'uwsgi.ini.erb'
+    owner 'root'
+    group svc['user']
+    mode '0644'
+    variables(settings: {
+                'wsgi-file' => svc['wsgi'], 'processes' => new_resource.processes,
+                'threads' => new_resource.threads, 'log' => ::File.join(svc['log_dir'], 'uwsgi.log')
+              })
+    notifies :restart, "service[#{svc['daemon']}]", :delayed
+  end
+
+  template "/etc/default/#{svc['daemon']}" do
+    cookbook 'ipv6_openstack_api'
+    source 'default.erb'
+    mode '0644'
+    variables(daemon_args: Ipv6OpenstackApi.daemon_args(new_resource.bind_address, new_resource.backend_port, ini))
+    notifies :restart, "service[#{svc['daemon']}]", :delayed
+  end
+
+  if new_resource.db_sync
+    execute "#{new_resource.service} database schema" do
+      command new_resource.db_sync
+      user svc['user']
+      group svc['user']
+      not_if new_resource.db_synced_if, user: svc['user'], group: svc['user'] if new_resource.db_synced_if
+      notifies :restart, "service[#{svc['daemon']}]", :delayed
+    end
+  end
+
+  service svc['daemon'] do
+    supports status: true, restart: true
+    action [:enable, :start]
+  end
+end
