@@ -69,7 +69,8 @@ def _attributes(lab):
 
 def _start(lab, host, export, attributes, log):
     argv = lab.argv_in(host, ['bundle', 'exec', 'chef-client', '-z', '-c', _client_rb(lab, host, export),
-                              '-N', host, '-j', attributes, '-n', lab.role(host)])
+                              '-N', host, '-j', attributes, '-n', lab.role(host),
+                              '--slow-report', '15'])
     out = log.open('w')
     process = subprocess.Popen(argv, cwd=export, env=chef_env(), stdin=subprocess.DEVNULL, stdout=out,
                                stderr=subprocess.STDOUT)
