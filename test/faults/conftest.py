@@ -46,9 +46,10 @@ def lab():
         assert down.returncode == 0, f'lab down failed:\n{down.stderr}'
 
 
-def converge_host(lab, host):
-    """One chef-client run on host: (exit status, log text, resources updated or None)."""
-    result = lab_command(lab.state_dir, 'converge', '--host', host)
+def converge_host(lab, host, runs=1):
+    """chef-client on host, once by default (a repair; `lab converge` in the lab stage proves the second run
+    changes nothing): (exit status, log text of run 1, resources updated in run 1 or None)."""
+    result = lab_command(lab.state_dir, 'converge', '--host', host, f'--runs={runs}')
     log_file = lab.state_dir / 'logs' / f'chef-{host}-run1.log'
     log = log_file.read_text() if log_file.exists() else result.stdout + result.stderr
     finished = FINISHED.findall(log)
@@ -59,7 +60,7 @@ def converge_host(lab, host):
 def edge(lab):
     """The shared lab with its controller converged (twice, the second run changing nothing)."""
     host = lab.hosts_with_role('controller')[0]
-    status, log, _ = converge_host(lab, host)
+    status, log, _ = converge_host(lab, host, runs=2)
     if status != 0 or 'ipv6_haproxy_config' not in log:
         pytest.fail(f'the controller does not converge with the edge (ipv6_haproxy::default in the '
                     f'controller run list of Policyfile.rb?):\n{log[-3000:]}', pytrace=False)

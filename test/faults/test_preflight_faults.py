@@ -6,8 +6,8 @@ from lab_cli import lab_command, lab_verify
 from v6lab import dns
 
 
-def converge(lab, host):
-    result = lab_command(lab.state_dir, 'converge', '--host', host)
+def converge(lab, host, runs=1):
+    result = lab_command(lab.state_dir, 'converge', '--host', host, f'--runs={runs}')
     return result.returncode, result.stdout + result.stderr
 
 

@@ -21,8 +21,8 @@ def restarts(log):
     return max(len(pattern.findall(log)) for pattern in RESTART)
 
 
-def converge(lab, host):
-    result = lab_command(lab.state_dir, 'converge', '--host', host)
+def converge(lab, host, runs=1):
+    result = lab_command(lab.state_dir, 'converge', '--host', host, f'--runs={runs}')
     return result.returncode, result.stdout + result.stderr
 
 
@@ -122,7 +122,7 @@ def test_durable_message_survives_config_change_restart(lab, controller):
     # Drift on the live file: the converge puts the managed content back, which is a config change.
     conf = Path(in_host(lab, controller, ['readlink', '-f', CONF]).stdout.strip())
     in_host(lab, controller, ['sh', '-c', f'echo "# drift" >> {CONF}'])
-    status, output = converge(lab, controller)
+    status, output = converge(lab, controller, runs=2)
     assert status == 0, output
     log = chef_log(lab, controller, runs=(1, 2))
     assert restarts(log) == 1, f'expected one restart of the broker, log:\n{log[-3000:]}'

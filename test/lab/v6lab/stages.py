@@ -57,12 +57,12 @@ def down(state_dir, say=print):
     shutil.rmtree(state_dir, ignore_errors=True)
 
 
-def converge(state_dir, hosts=None, say=print):
+def converge(state_dir, hosts=None, say=print, runs=2):
     lab = Lab.open(state_dir)
     unknown = sorted(set(hosts or ()) - set(lab.hosts))
     if unknown:
         raise LabError(f'no host {unknown} in {lab.site_file}; hosts: {", ".join(lab.hosts)}')
-    return chef.converge(lab, hosts or list(lab.hosts), say=say)
+    return chef.converge(lab, hosts or list(lab.hosts), runs=runs, say=say)
 
 
 def verify(state_dir, pytest_args=(), say=print):
