@@ -1,9 +1,11 @@
 """One real lab for the whole fault session: brought up once, always brought down.
 
+A lab left up by `lab cycle --keep` (the lab stage before this one, with every stage passed: converged
+twice, the second run changing nothing, and verified) is taken over instead of building another.
 Each fault test breaks one property, sees the check's code, repairs it, and sees the check clean
 again, so the next test starts from a clean lab. test_down.py, which takes the lab down itself,
 runs last."""
-import os
+import json
 import tempfile
 from pathlib import Path
 
@@ -11,7 +13,8 @@ import pytest
 from lab_cli import lab_command
 from v6lab import netns
 from v6lab.chef import FINISHED
-from v6lab.lab import Lab
+from v6lab.lab import Lab, state_dir_from
+from v6lab.stages import KEPT, RUN_BEFORE
 
 LAST = ('test_down.py',)
 
@@ -29,21 +32,37 @@ def fresh_state_dir():
     return Path(tempfile.mkdtemp(prefix='v6lab-faults-'))
 
 
+def kept_lab():
+    """The lab `lab cycle --keep` left up in the default state directory, or None."""
+    state_dir = state_dir_from(None)
+    if not (state_dir / KEPT).exists() or not netns.namespaces():
+        return None
+    (state_dir / KEPT).unlink()  # taken over: this session brings it down
+    return state_dir
+
+
 @pytest.fixture(scope='session')
 def lab():
     """A running lab built from site/lab.yml, shared by every fault test."""
-    state_dir = fresh_state_dir()
-    run_before = set(os.listdir('/run'))
+    state_dir = kept_lab()
     try:
-        up = lab_command(state_dir, 'up')
-        if up.returncode != 0:
-            pytest.fail(f'lab up failed:\n{up.stdout}{up.stderr}', pytrace=False)
+        if state_dir is None:
+            state_dir = fresh_state_dir()
+            up = lab_command(state_dir, 'up')
+            if up.returncode != 0:
+                pytest.fail(f'lab up failed:\n{up.stdout}{up.stderr}', pytrace=False)
+            converged = False
+        else:
+            converged = True
         lab = Lab.open(state_dir)
-        lab.run_before = run_before  # the machine's /run entries before the lab (see test_down.py)
+        lab.converged = converged
+        # the machine's /run entries before the lab (see test_down.py)
+        lab.run_before = set(json.loads((state_dir / RUN_BEFORE).read_text()))
         yield lab
     finally:
-        down = lab_command(state_dir, 'down')
-        assert down.returncode == 0, f'lab down failed:\n{down.stderr}'
+        if state_dir is not None:
+            down = lab_command(state_dir, 'down')
+            assert down.returncode == 0, f'lab down failed:\n{down.stderr}'
 
 
 def converge_host(lab, host, runs=1):
@@ -58,10 +77,14 @@ def converge_host(lab, host, runs=1):
 
 @pytest.fixture(scope='session')
 def edge(lab):
-    """The shared lab with its controller converged (twice, the second run changing nothing)."""
-    host = lab.hosts_with_role('controller')[0]
-    status, log, _ = converge_host(lab, host, runs=2)
-    if status != 0 or 'ipv6_haproxy_config' not in log:
-        pytest.fail(f'the controller does not converge with the edge (ipv6_haproxy::default in the '
-                    f'controller run list of Policyfile.rb?):\n{log[-3000:]}', pytrace=False)
+    """The shared lab with every host converged (twice, the second run changing nothing); a lab taken
+    over from `lab cycle --keep` already is."""
+    if lab.converged:
+        return lab
+    result = lab_command(lab.state_dir, 'converge', '--runs=2')
+    log = (lab.state_dir / 'logs' / f"chef-{lab.hosts_with_role('controller')[0]}-run1.log")
+    if result.returncode != 0 or 'ipv6_haproxy_config' not in (log.read_text() if log.exists() else ''):
+        pytest.fail(f'the lab does not converge with the edge (ipv6_haproxy::default in the controller run '
+                    f'list of Policyfile.rb?):\n{result.stdout[-3000:]}{result.stderr[-3000:]}', pytrace=False)
+    lab.converged = True
     return lab

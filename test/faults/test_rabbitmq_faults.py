@@ -70,15 +70,14 @@ def transport_url(lab):
 
 
 @pytest.fixture(scope='module')
-def controller(lab):
-    host = lab.hosts_with_role('controller')[0]
-    for name in (host, lab.hosts_with_role('compute')[0]):
-        status, output = converge(lab, name)
-        assert status == 0, f'{name} does not converge on the clean lab:\n{output}'
-    return host
+def controller(edge):
+    """The broker's host, in the shared lab with every host converged (the client config on the compute host
+    included)."""
+    return edge.hosts_with_role('controller')[0]
 
 
-def test_orphaned_a_record_stops_converge_before_broker(lab, controller):
+def test_orphaned_a_record_stops_converge_before_broker(edge, controller):
+    lab = edge
     """The stale A record of dual-stack days must be named and stop the run; the broker keeps running untouched."""
     fqdn = lab.hosts[controller]['fqdn']
     before = broker_state(lab, controller)
@@ -94,7 +93,8 @@ def test_orphaned_a_record_stops_converge_before_broker(lab, controller):
     assert broker_state(lab, controller) == before
 
 
-def test_ipv4_hosts_line_stops_converge_before_broker(lab, controller):
+def test_ipv4_hosts_line_stops_converge_before_broker(edge, controller):
+    lab = edge
     """A 127.0.1.1 line maps the node name to IPv4; the run must stop before the broker is configured."""
     hosts_file = Path('/etc/netns') / lab.ns(controller) / 'hosts'
     original = hosts_file.read_text()
@@ -111,7 +111,8 @@ def test_ipv4_hosts_line_stops_converge_before_broker(lab, controller):
     assert broker_state(lab, controller) == before
 
 
-def test_durable_message_survives_config_change_restart(lab, controller):
+def test_durable_message_survives_config_change_restart(edge, controller):
+    lab = edge
     """A converge that changes the broker's config restarts it once; a persistent message in a durable queue
     must still be there afterwards."""
     client = lab.hosts_with_role('compute')[0]
@@ -132,7 +133,8 @@ def test_durable_message_survives_config_change_restart(lab, controller):
     assert consumed.returncode == 0 and consumed.stdout.strip() == body, consumed.stdout + consumed.stderr
 
 
-def test_verifier_sees_the_guest_user(lab, controller):
+def test_verifier_sees_the_guest_user(edge, controller):
+    lab = edge
     """guest back on the broker must fail its check with guest_user; a converge removes it again."""
     selection = 'rabbitmq_has_no_guest_user'
     ops = lab.hosts_with_role('ops')[0]
@@ -150,7 +152,8 @@ def test_verifier_sees_the_guest_user(lab, controller):
     assert passed, f'guest is still there after a converge:\n{output}'
 
 
-def test_preflight_off_records_the_brokers_own_failure(lab, controller):
+def test_preflight_off_records_the_brokers_own_failure(edge, controller):
+    lab = edge
     """Without the preflight nothing stops the orphaned A record: record what the broker itself does and prints,
     then show the preflight stopping the same converge first."""
     site_file = Path(lab.site_file)

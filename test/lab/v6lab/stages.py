@@ -1,4 +1,5 @@
 """The lab's stages: up, converge, verify, down, and cycle (all of them, timed)."""
+import json
 import os
 import shutil
 import subprocess
@@ -17,6 +18,8 @@ from .lab import PROJECT, Lab, LabError, resolve_site, stop_pids
 DEFAULT_SITE = PROJECT / 'site' / 'lab.yml'
 SUMMARY_DETAIL = 400  # characters of a stage's detail in the cycle summary
 NO_TESTS_SELECTED = 5  # pytest's exit status when the selection leaves nothing
+RUN_BEFORE = 'run-before.json'  # the machine's /run entries before `up`
+KEPT = 'kept'  # written by `cycle --keep` when every stage passed: a converged, verified lab left up
 
 
 def up(site_file, state_dir, say=print):
@@ -27,9 +30,11 @@ def up(site_file, state_dir, say=print):
         package = verifier.install(Path(staged) / 'verifier')
         verifier.check_site(package, site_file)
         down(state_dir, say=lambda message: None)
+        run_before = sorted(os.listdir('/run'))  # what the machine had before the lab (test_down.py)
         site = resolve_site(yaml.safe_load(Path(site_file).read_text()), state_dir)
         Path(state_dir).mkdir(mode=0o700, parents=True)
         shutil.move(str(package), str(Path(state_dir) / 'verifier'))
+        (Path(state_dir) / RUN_BEFORE).write_text(json.dumps(run_before) + '\n')
     say(f'  verifier: {time.monotonic() - started:.1f} s')
     lab = Lab(state_dir, site)
     lab.site_file.write_text(yaml.safe_dump(site, sort_keys=False))
@@ -149,8 +154,9 @@ def junit_counts(junit):
     return ', '.join(f'{suite.get(key, "0")} {key}' for key in keys)
 
 
-def cycle(site_file, state_dir, say=print, scan_endpoints=()):
-    """up, converge, verify (and scan, when endpoints are given), then down whatever happened; print a
+def cycle(site_file, state_dir, say=print, scan_endpoints=(), keep=False):
+    """up, converge, verify (and scan, when endpoints are given), then down whatever happened (with keep,
+    a lab that passed every stage stays up, marked as kept, for the fault tests to take over); print a
     summary; return the exit status."""
     stages = [('up', lambda: f'{len(up(site_file, state_dir, say).hosts)} hosts'),
               ('converge', lambda: converge(state_dir, say=say)),
@@ -163,7 +169,11 @@ def cycle(site_file, state_dir, say=print, scan_endpoints=()):
             results.append((name, 'not run', 0.0, ''))
         else:
             results.append(_timed(name, stage, say))
-    results.append(_timed('down', lambda: down(state_dir, say), say))
+    if keep and all(r[1] == 'ok' for r in results):
+        (Path(state_dir) / KEPT).write_text(f'{Path(site_file).resolve()}\n')
+        say(f'  the lab stays up in {state_dir} (`lab down` ends it; the fault tests take it over)')
+    else:
+        results.append(_timed('down', lambda: down(state_dir, say), say))
     say('\nstage      result    seconds  detail')
     for name, result, seconds, detail in results:
         say(f'{name:<10} {result:<8} {seconds:8.1f}  {_shorten(detail)}')

@@ -17,7 +17,9 @@ import requests
 from edge_verify.checks import api as api_checks
 
 TIMEOUT = 10.0
-CONFIG_FILES = ("/etc/keystone/keystone.conf", "/etc/placement/placement.conf")
+# The settings file of each service the site deploys, read on the service's host only (elsewhere a
+# package's untouched default is not the deployment's).
+CONFIG_FILES = {"keystone": "/etc/keystone/keystone.conf", "placement": "/etc/placement/placement.conf"}
 VALIDATIONS = 5
 MEMCACHED_STATS = ("/usr/bin/python3 -c \"import socket; s = socket.create_connection(('::1', {port}), 3); "
                    "s.sendall(b'stats\\r\\nquit\\r\\n'); print(s.makefile().read())\"")
@@ -68,7 +70,9 @@ def test_rendered_urls_parse_to_expected_hosts(site, site_host, host, check):
     """An unbracketed literal, an address where a name is meant, or `localhost` fails at run time,
     often quietly; every URL a service was given must parse to a host the site describes."""
     problems = []
-    for path in CONFIG_FILES:
+    for service, path in CONFIG_FILES.items():
+        if (site.services.get(service) or {}).get("host") != site_host.name:
+            continue
         conf = host.file(path)
         if conf.exists:
             problems += api_checks.config_url_problems(site, site_host.name, path, conf.content_string)
