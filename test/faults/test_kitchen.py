@@ -76,7 +76,8 @@ def lab_kitchen(lab):
 
 
 def test_kitchen_converges_and_verifies_the_controller_on_the_lab(lab_kitchen):
-    """The overlay converges twice (the second run must change nothing), then runs the integration suite."""
+    """The overlay converges once (the lab's own converge proves the second run changes nothing), then runs
+    the integration suite."""
     status, output = lab_kitchen('converge', 'controller-lab')
     assert status == 0, output
     status, output = lab_kitchen('verify', 'controller-lab')
