@@ -26,6 +26,8 @@ from oslo_config import cfg, generator
 # namespaces define are judged there, the others are not.
 DYNAMIC_SECTIONS = {"keystone_authtoken"}
 
+OWN_OPTIONS = {"config_file", "config_dir"}
+
 # The authority part of every URL in a value (a transport_url may list several, comma-separated).
 URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#\s]*)")
 
@@ -36,6 +38,9 @@ def load(namespaces):
         for group, opts in groups:
             name = getattr(group, "name", group) or "DEFAULT"
             for opt in opts:
+                # The oslo.config namespace lists the options ConfigOpts registers itself when called.
+                if name == "DEFAULT" and opt.dest in OWN_OPTIONS:
+                    continue
                 # A plugin's required option (auth_url of an auth section) is required only where
                 # the service uses that section; the file is judged on what it sets.
                 if opt.required:

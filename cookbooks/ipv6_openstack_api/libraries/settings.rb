@@ -65,8 +65,10 @@ module Ipv6OpenstackApi
       },
     }.freeze
 
-    # Sections of nova.conf that reach another service through keystoneauth.
+    # Sections of nova.conf that reach another service through keystoneauth;
+    # [glance] passes on the user's token and has no credentials of its own.
     CLIENT_SECTIONS = %w(placement glance neutron).freeze
+    AUTH_CLIENT_SECTIONS = %w(placement neutron).freeze
 
     module_function
 
@@ -155,9 +157,10 @@ module Ipv6OpenstackApi
                                                     memcache_servers: servers, ca_file: props[:ca_file]))
       end
       (props[:service_urls] || {}).each do |section, url|
-        data[section].merge!(service_auth(auth_url: props[:auth_url], user: user, password: props[:service_password],
-                                          ca_file: props[:ca_file], region: props[:region]))
-        data[section]['endpoint_override'] = url
+        if AUTH_CLIENT_SECTIONS.include?(section)
+          data[section].merge!(service_auth(auth_url: props[:auth_url], user: user, password: props[:service_password]))
+        end
+        data[section].merge!('cafile' => props[:ca_file], 'region_name' => props[:region], 'endpoint_override' => url)
       end
       merge(data, props[:options] || {})
       render(data)
