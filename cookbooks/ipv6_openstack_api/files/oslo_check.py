@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Check an OpenStack service's configuration file against the service's own option definitions.
 
-    oslo_check.py --namespace nova.conf --namespace oslo.log ... [--ipv6-address DEFAULT.my_ip ...] FILE
+    oslo_check.py --namespace nova.conf --namespace oslo.log ... [--ipv6-address DEFAULT.my_ip ...] FILE...
 
 Every option of the file is looked up among the definitions the namespaces register (oslo.config's
 entry points, as oslo-config-generator uses them) and its value is read through oslo.config, so an
@@ -10,6 +10,7 @@ one is needed, a port out of range) are errors. oslo.config does not judge what 
 two IPv6-only rules are added: each option named with --ipv6-address must be a bare IPv6 literal
 (not IPv4, not a wildcard, not bracketed), and every URL host in any value must be a DNS name or a
 bracketed IPv6 literal (never IPv4, never an unbracketed IPv6 literal, which oslo cannot parse).
+The definitions are loaded once for all the files given.
 Exit 1 with one line per problem, 0 when clean. Lines name the option, never a URL's password.
 """
 import argparse
@@ -105,8 +106,8 @@ def address_problem(value):
     return None
 
 
-def problems(path, namespaces, ipv6_addresses=()):
-    conf = load(namespaces)
+def problems(path, namespaces, ipv6_addresses=(), conf=None):
+    conf = conf or load(namespaces)
     conf(["--config-file", path], project="check", default_config_files=[])
     raw = configparser.RawConfigParser(strict=False, interpolation=None)
     raw.optionxform = str
@@ -116,7 +117,8 @@ def problems(path, namespaces, ipv6_addresses=()):
     for section in ["DEFAULT", *raw.sections()]:
         dynamic = section in DYNAMIC_SECTIONS
         if section != "DEFAULT" and section not in conf and not dynamic:
-            found.append(f"{path}: [{section}] is not a section of {', '.join(namespaces)}")
+            found.append(f"{path}: [{section}] is not a section of {', '.join(namespaces)}; "
+                         "remove it or correct its name")
             continue
         items = raw.defaults() if section == "DEFAULT" else {
             k: v for k, v in raw.items(section, raw=True) if k not in raw.defaults()}
@@ -129,7 +131,8 @@ def problems(path, namespaces, ipv6_addresses=()):
             dest = known(conf, section, key)
             if dest is None:
                 if not dynamic:
-                    found.append(f"{path}: [{section}] {key} is not an option of {', '.join(namespaces)}")
+                    found.append(f"{path}: [{section}] {key} is not an option of {', '.join(namespaces)}; "
+                             "remove it or correct its name")
                 continue
             try:
                 getattr(conf if section == "DEFAULT" else conf[section], dest)
@@ -147,9 +150,10 @@ def main(argv=None):
     parser.add_argument("--namespace", action="append", required=True)
     parser.add_argument("--ipv6-address", action="append", default=[], metavar="SECTION.OPTION",
                         help="an option that must hold a bare IPv6 literal (a bind address, my_ip)")
-    parser.add_argument("file")
+    parser.add_argument("file", nargs="+")
     args = parser.parse_args(argv)
-    found = problems(args.file, args.namespace, args.ipv6_address)
+    conf = load(args.namespace)
+    found = [line for path in args.file for line in problems(path, args.namespace, args.ipv6_address, conf)]
     for line in found:
         print(line, file=sys.stderr)
     return 1 if found else 0
