@@ -26,7 +26,7 @@ module Ipv6OpenstackApi
           'DEFAULT' => { 'workers' => 1 }, 'paste_deploy' => { 'flavor' => 'keystone' },
           'glance_store' => { 'stores' => 'file,http', 'default_store' => 'file',
                               'filesystem_store_datadir' => '/var/lib/glance/images/' }
-        },
+        }
       },
       'nova' => {
         'package' => 'python3-nova', 'conf' => '/etc/nova/nova.conf', 'state_dir' => '/var/lib/nova',
@@ -36,7 +36,7 @@ module Ipv6OpenstackApi
                            oslo.service.periodic_task oslo.service.service oslo.db oslo.db.concurrency oslo.middleware
                            oslo.concurrency oslo.reports oslo.versionedobjects os_vif osprofiler),
         'options' => { 'DEFAULT' => { 'enabled_apis' => 'osapi_compute', 'osapi_compute_workers' => 1 },
-                       'oslo_concurrency' => { 'lock_path' => '/var/lib/nova/tmp' } },
+                       'oslo_concurrency' => { 'lock_path' => '/var/lib/nova/tmp' } }
       },
       'neutron' => {
         'package' => 'python3-neutron', 'conf' => '/etc/neutron/neutron.conf', 'state_dir' => '/var/lib/neutron',
@@ -47,7 +47,7 @@ module Ipv6OpenstackApi
                            oslo.service.sslutils oslo.service.wsgi keystonemiddleware.auth_token),
         # Debian's neutron-api init script exits 0 without starting unless core_plugin is set.
         'options' => { 'DEFAULT' => { 'core_plugin' => 'ml2', 'api_workers' => 1, 'auth_strategy' => 'keystone' },
-                       'oslo_concurrency' => { 'lock_path' => '/var/lib/neutron/lock' } },
+                       'oslo_concurrency' => { 'lock_path' => '/var/lib/neutron/lock' } }
       },
       # cinder.conf belongs to ipv6_cinder (cinder-volume and its target);
       # the API's settings are a second file, read after it
@@ -61,7 +61,7 @@ module Ipv6OpenstackApi
                            oslo.service.periodic_task oslo.service.service oslo.service.sslutils oslo.service.wsgi
                            oslo.versionedobjects os_brick),
         'options' => { 'DEFAULT' => { 'osapi_volume_workers' => 1, 'auth_strategy' => 'keystone' },
-                       'oslo_concurrency' => { 'lock_path' => '/var/lib/cinder/tmp' } },
+                       'oslo_concurrency' => { 'lock_path' => '/var/lib/cinder/tmp' } }
       },
     }.freeze
 
@@ -125,7 +125,7 @@ module Ipv6OpenstackApi
     # Sections sorted, nil values dropped, values as strings: the file only changes when the data does.
     def render(data)
       data.sort.to_h { |name, values| [name.to_s, values.compact.transform_keys(&:to_s).sort.to_h { |k, v| [k, v.to_s] }] }
-        .reject { |_name, values| values.empty? }
+          .reject { |_name, values| values.empty? }
     end
 
     def merge(data, options)
@@ -143,12 +143,12 @@ module Ipv6OpenstackApi
       data[listen_section][listen] = props.fetch(:bind_address)
       data[port_section][port] = Integer(props.fetch(:backend_port))
       if spec['my_ip'] && props[:my_ip]
-        section, option = spec['my_ip']
-        data[section][option] = props[:my_ip]
+        ip_section, ip_option = spec['my_ip']
+        data[ip_section][ip_option] = props[:my_ip]
       end
       data['DEFAULT']['transport_url'] = props[:transport_url]
       connections = props[:database_connections] || {}
-      spec['databases'].each { |section| data[section]['connection'] = connections[section] }
+      spec['databases'].each { |db| data[db]['connection'] = connections[db] }
       servers = props[:memcache_servers] || []
       data['cache'].merge!(cache(props[:cache_backend], servers)) if spec['cache_section'] && !servers.empty?
       user = props[:service_user] || service
@@ -156,11 +156,11 @@ module Ipv6OpenstackApi
         data['keystone_authtoken'].merge!(authtoken(auth_url: props[:auth_url], user: user, password: props[:service_password],
                                                     memcache_servers: servers, ca_file: props[:ca_file]))
       end
-      (props[:service_urls] || {}).each do |section, url|
-        if AUTH_CLIENT_SECTIONS.include?(section)
-          data[section].merge!(service_auth(auth_url: props[:auth_url], user: user, password: props[:service_password]))
+      (props[:service_urls] || {}).each do |client, url|
+        if AUTH_CLIENT_SECTIONS.include?(client)
+          data[client].merge!(service_auth(auth_url: props[:auth_url], user: user, password: props[:service_password]))
         end
-        data[section].merge!('cafile' => props[:ca_file], 'region_name' => props[:region], 'endpoint_override' => url)
+        data[client].merge!('cafile' => props[:ca_file], 'region_name' => props[:region], 'endpoint_override' => url)
       end
       merge(data, props[:options] || {})
       render(data)
