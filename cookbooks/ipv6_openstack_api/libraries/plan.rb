@@ -79,6 +79,64 @@ module Ipv6OpenstackApi
         password: Ipv6OpenstackApi.secret(service['password'], path: 'services.placement.password') }
     end
 
+    # Site key of each service whose settings are written and checked only (never started).
+    CONFIG_KEYS = { 'glance' => 'glance', 'nova' => 'nova', 'neutron' => 'neutron', 'cinder' => 'cinder_api' }.freeze
+
+    # The properties of ipv6_openstack_api_config for every such service the
+    # site puts on this host: bare ::1 and the endpoint's backend port,
+    # Keystone and the other endpoints by their https names, the broker
+    # bracketed, memcached in the backend's form, my_ip bare.
+    def configs
+      CONFIG_KEYS.each_with_object({}) do |(service, key), found|
+        next unless here?(key)
+
+        spec = Settings::CONFIGS.fetch(service)
+        props = { bind_address: '::1', backend_port: endpoint(service)['backend_port'], transport_url: transport_url,
+                  database_connections: databases(service, spec), cache_backend: cache_backend,
+                  memcache_servers: memcache_servers, auth_url: keystone_url, ca_file: site.ca_bundle,
+                  region: (services['keystone'] || {})['region'] || 'RegionOne',
+                  service_password: Ipv6Common::Secret.read(services[key]['password'], path: "services.#{key}.password") }
+        props[:my_ip] = site.addresses(host).first.to_s if spec['my_ip']
+        props[:service_urls] = client_urls if service == 'nova'
+        found[service] = props
+      end
+    end
+
+    def keystone_url
+      ep = endpoint('keystone')
+      Ipv6OpenstackApi.https_url(ep['fqdn'], ep['port'])
+    end
+
+    # Nova's client sections: every one whose endpoint the site describes.
+    def client_urls
+      Settings::CLIENT_SECTIONS.each_with_object({}) do |name, urls|
+        ep = site.endpoints[name]
+        urls[name] = Ipv6OpenstackApi.https_url(ep['fqdn'], ep['port']) if ep
+      end
+    end
+
+    # One sqlite file per database section in the service's state directory (no network database in the site).
+    def databases(service, spec)
+      spec['databases'].to_h do |section|
+        file = section == 'database' ? service : "#{service}_#{section.delete_suffix('_database')}"
+        [section, "sqlite:///#{spec['state_dir']}/#{file}.sqlite"]
+      end
+    end
+
+    # oslo.messaging's URL: the broker host's first site address (bracketed by
+    # TransportUrl), the first user and vhost of services.rabbitmq.
+    def transport_url
+      rabbitmq = services['rabbitmq']
+      user, entry = (rabbitmq && rabbitmq['users'] || {}).first
+      return unless user
+
+      Ipv6Common::TransportUrl.render(
+        [{ 'host' => site.addresses(rabbitmq['host']).first.to_s, 'port' => rabbitmq['port'], 'user' => user,
+           'password' => Ipv6Common::Secret.read(entry['password'], path: "services.rabbitmq.users.#{user}.password") }],
+        vhost: Array(rabbitmq['vhosts']).first || '/openstack', path: 'services.rabbitmq'
+      )
+    end
+
     # Every site endpoint, on every interface, under its https name.
     def catalog
       site.endpoints.sort.to_h do |name, ep|

@@ -6,6 +6,9 @@
 # on ::1, Keystone and Placement under uwsgi on [::1]:<backend_port> behind
 # the TLS edge, and every site endpoint in Keystone's catalog under its https
 # name. Secrets come from the site's references and stay out of logs and argv.
+# Glance, Nova, Neutron and the Cinder API (services.glance|nova|neutron|
+# cinder_api): their settings only, written once their option definitions
+# passed them; those services are neither installed nor started here.
 
 site = Ipv6Common::Site.for_node(node)
 plan = Ipv6OpenstackApi::Plan.new(site, node.name)
@@ -112,5 +115,23 @@ if (placement = plan.placement)
     memcache_servers plan.memcache_servers
     options('DEFAULT' => { 'log_file' => '/var/log/placement/placement.log' })
     package_version Ipv6Common::SiteDelivery.package_version(site, 'placement-api')
+  end
+end
+
+plan.configs.each do |service, config|
+  ipv6_openstack_api_config service do
+    bind_address config[:bind_address]
+    backend_port config[:backend_port]
+    my_ip config[:my_ip] if config[:my_ip]
+    transport_url config[:transport_url] if config[:transport_url]
+    database_connections config[:database_connections]
+    cache_backend config[:cache_backend]
+    memcache_servers config[:memcache_servers]
+    auth_url config[:auth_url]
+    service_password config[:service_password]
+    service_urls config[:service_urls] if config[:service_urls]
+    ca_file config[:ca_file]
+    region config[:region]
+    package_version Ipv6Common::SiteDelivery.package_version(site, Ipv6OpenstackApi::Settings::CONFIGS[service]['package'])
   end
 end

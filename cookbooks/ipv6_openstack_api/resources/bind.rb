@@ -94,71 +94,43 @@ action_class do
     Ipv6OpenstackApi::SERVICES.fetch(new_resource.service)
   end
 
-  def check_cache!
-    servers = new_resource.memcache_servers
-    return if servers.empty? || Ipv6OpenstackApi::Validate.memcache_form?(new_resource.cache_backend, servers)
-
-    backend = new_resource.cache_backend
-    example = Ipv6OpenstackApi.memcache_servers(backend, [['::1', 11_211]]).first
-    raise Ipv6Common::ConfigError, Ipv6Common::Problem.new(
-      "ipv6_openstack_api_bind[#{new_resource.service}] memcache_servers", 'memcache_form',
-      "ipv6_openstack_api_bind[#{new_resource.service}] memcache_servers: #{servers.join(',')} is not the form " \
-      "#{backend} parses (there #{Ipv6OpenstackApi::CACHE_BACKENDS[backend][:wrong]}); write #{example}"
-    )
+  def where
+    "ipv6_openstack_api_bind[#{new_resource.service}]"
   end
 
-  # A URL carries a password: the message names the property and the
-  # host part only.
-  def check_urls!
-    problems = { 'database_connection' => new_resource.database_connection,
-                 'transport_url' => new_resource.transport_url }.filter_map do |name, url|
-      next if url.nil? || Ipv6OpenstackApi::Validate.bracketed_url?(url)
-
-      where = "ipv6_openstack_api_bind[#{new_resource.service}] #{name}"
-      Ipv6Common::Problem.new(where, 'unbracketed_url',
-                              "#{where}: the host #{Ipv6OpenstackApi.url_host_part(url).inspect} is not a DNS name " \
-                              'or a bracketed IPv6 literal (an IPv4 address, or an unbracketed IPv6 one, which ' \
-                              'oslo cannot parse); write SCHEME://USER:PASSWORD@[2001:db8::11]:PORT/PATH')
-    end
-    raise Ipv6Common::ConfigError, problems unless problems.empty?
+  def check!
+    Ipv6OpenstackApi::Settings.check!(where, backend: new_resource.cache_backend, servers: new_resource.memcache_servers,
+                                             urls: { 'database_connection' => new_resource.database_connection,
+                                                     'transport_url' => new_resource.transport_url })
   end
 
   def sections
     r = new_resource
+    settings = Ipv6OpenstackApi::Settings
     data = Hash.new { |h, k| h[k] = {} }
-    data['DEFAULT']['my_ip'] = r.my_ip if r.my_ip
-    data['DEFAULT']['transport_url'] = r.transport_url if r.transport_url
+    data['DEFAULT']['my_ip'] = r.my_ip
+    data['DEFAULT']['transport_url'] = r.transport_url
     db_section = r.service == 'placement' ? 'placement_database' : 'database'
-    data[db_section]['connection'] = r.database_connection if r.database_connection
+    data[db_section]['connection'] = r.database_connection
     # Only Keystone has oslo.cache options; the others cache tokens through keystone_authtoken.
-    if spec['cache_section'] && !r.memcache_servers.empty?
-      data['cache'].merge!('enabled' => 'true', 'backend' => r.cache_backend,
-                           'memcache_servers' => r.memcache_servers.join(','))
-    end
+    data['cache'].merge!(settings.cache(r.cache_backend, r.memcache_servers)) if spec['cache_section'] && !r.memcache_servers.empty?
     if r.auth_url
-      data['keystone_authtoken'].merge!(
-        'www_authenticate_uri' => r.auth_url, 'auth_url' => r.auth_url, 'auth_type' => 'password',
-        'project_domain_name' => 'Default', 'user_domain_name' => 'Default', 'project_name' => 'service',
-        'username' => r.service_user || r.service, 'password' => r.service_password
-      )
-      data['keystone_authtoken']['memcached_servers'] = r.memcache_servers.join(',') unless r.memcache_servers.empty?
+      data['keystone_authtoken'].merge!(settings.authtoken(auth_url: r.auth_url, user: r.service_user || r.service,
+                                                           password: r.service_password, memcache_servers: r.memcache_servers))
       data['api']['auth_strategy'] = 'keystone'
     end
-    r.options.each { |section, values| data[section.to_s].merge!(values.transform_keys(&:to_s)) }
-    data.sort.to_h { |name, values| [name, values.compact.sort.to_h { |k, v| [k, v.to_s] }] }
+    settings.render(settings.merge(data, r.options))
   end
 
   def checker
-    namespaces = spec['namespaces'].map { |n| "--namespace #{n}" }.join(' ')
-    "/usr/bin/python3 #{Ipv6OpenstackApi::OSLO_CHECK} #{namespaces} %{path}"
+    Ipv6OpenstackApi::Settings.checker(spec['namespaces'])
   end
 end
 
 action :create do
   description 'Install the service, write its configuration, uwsgi ini and DAEMON_ARGS, start it.'
 
-  check_cache!
-  check_urls!
+  check!
   svc = spec
   conf_dir = ::File.dirname(svc['conf'])
   ini = ::File.join(conf_dir, 'ipv6-uwsgi.ini')

@@ -85,6 +85,58 @@ describe 'ipv6_openstack_api::default' do
     end
   end
 
+  context 'with Glance, Nova, Neutron and the Cinder API on the controller' do
+    let(:site_file) do
+      data = self.class.site_with_secrets
+      %w(rabbitmq glance nova neutron cinder).each { |name| File.write(File.join(SECRET_DIR, "#{name}-config"), "#{name}-secret\n") }
+      data['services']['rabbitmq']['users']['openstack']['password'] = { 'file' => File.join(SECRET_DIR, 'rabbitmq-config') }
+      { 'glance' => 'glance', 'nova' => 'nova', 'neutron' => 'neutron', 'cinder_api' => 'cinder' }.each do |key, name|
+        data['services'][key] = { 'host' => 'ctl1', 'password' => { 'file' => File.join(SECRET_DIR, "#{name}-config") } }
+      end
+      SiteFiles.write(data)
+    end
+    cached(:chef_run) { nil }
+    subject(:run) do
+      ChefSpec::SoloRunner.new(platform: 'debian', version: '12') do |node|
+        node.name('ctl1')
+        node.override['ipv6_edge']['site_file'] = site_file
+      end.converge(described_recipe)
+    end
+
+    it 'writes each service\'s settings on ::1 and its endpoint\'s backend port, Keystone by name' do
+      { 'glance' => 9292, 'nova' => 8774, 'neutron' => 9696, 'cinder' => 8776 }.each do |service, port|
+        expect(run).to create_ipv6_openstack_api_config(service).with(
+          bind_address: '::1', backend_port: port, auth_url: 'https://keystone.lab.example.net:5000',
+          memcache_servers: ['inet6:[::1]:11211'], ca_file: '/var/lib/v6lab/pki/ca.pem',
+          service_password: "#{service}-secret"
+        )
+      end
+    end
+
+    it 'gives the broker bracketed from services.rabbitmq, and my_ip bare where the service has it' do
+      expect(run).to create_ipv6_openstack_api_config('nova').with(
+        transport_url: 'rabbit://openstack:rabbitmq-secret@[2001:db8:10::11]:5672/%2Fopenstack',
+        my_ip: '2001:db8:10::11',
+        service_urls: { 'placement' => 'https://placement.lab.example.net:8778',
+                        'glance' => 'https://glance.lab.example.net:9292',
+                        'neutron' => 'https://neutron.lab.example.net:9696' }
+      )
+      expect(run).to create_ipv6_openstack_api_config('glance').with(my_ip: nil)
+    end
+  end
+
+  context 'on the lab controller as the lab describes it' do
+    let(:site_file) { SiteFiles.write(self.class.site_with_secrets) }
+
+    it 'writes no settings of the stand-in services' do
+      run = ChefSpec::SoloRunner.new(platform: 'debian', version: '12') do |node|
+        node.name('ctl1')
+        node.override['ipv6_edge']['site_file'] = site_file
+      end.converge(described_recipe)
+      expect(run.find_resources(:ipv6_openstack_api_config)).to be_empty
+    end
+  end
+
   context 'with memcached described on another host' do
     let(:site_file) do
       data = self.class.site_with_secrets
