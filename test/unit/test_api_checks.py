@@ -1,4 +1,6 @@
 """API-service checks on recorded facts: each bad input gives its code, the good one nothing."""
+import dataclasses
+
 import pytest
 
 from edge_verify.checks import api as api_checks
@@ -111,3 +113,20 @@ def test_memcached_hits_must_grow():
     assert api_checks.memcached_hits_problems("ctl1", before, {"get_hits": "25"}, 5) == []
     problems = api_checks.memcached_hits_problems("ctl1", before, {"get_hits": "10"}, 5)
     assert codes(problems) == ["memcached_no_hits"]
+
+
+def with_management_endpoint(lab):
+    """The lab site with the broker's management UI published as endpoints.rabbitmq-management."""
+    endpoint = dataclasses.replace(lab.endpoints["keystone"], name="rabbitmq-management",
+                                   fqdn="rabbitmq.lab.example.net", port=15671, backend_port=15672)
+    rabbitmq = {**lab.services["rabbitmq"], "management_endpoint": "rabbitmq-management"}
+    return dataclasses.replace(lab, endpoints={**lab.endpoints, endpoint.name: endpoint},
+                               services={**lab.services, "rabbitmq": rabbitmq})
+
+
+def test_the_brokers_management_endpoint_stays_out_of_the_catalog(lab):
+    """The management UI is no OpenStack API: Keystone's catalog without it is complete."""
+    site = with_management_endpoint(lab)
+    assert api_checks.catalog_problems(site, catalog(lab)) == []
+    problems = api_checks.catalog_problems(site, [e for e in catalog(lab) if e["Service Name"] != "nova"])
+    assert {p.found for p in problems} == {f"no {i} entry for endpoints.nova" for i in ("public", "internal", "admin")}

@@ -282,6 +282,31 @@ module Ipv6Rabbitmq
       Ipv6Common::Secret.read(ref, path: "#{KEY}.erlang_cookie")
     end
 
+    # The endpoint (name, data) that publishes the management UI through the HAProxy edge
+    # (services.rabbitmq.management_endpoint), or nil. It must be an endpoint of the broker host:
+    # HAProxy there forwards to [::1]:backend_port, where management listens.
+    def management_endpoint
+      name = @service['management_endpoint']
+      return unless name
+
+      endpoint = @site.endpoints[name]
+      if endpoint.nil? || endpoint['host'] != host
+        found = endpoint ? "is on host #{endpoint['host']}, not the broker host #{host}" : 'is not an endpoint of this site'
+        raise Ipv6Common::ConfigError, Ipv6Common::Problem.new(
+          "#{KEY}.management_endpoint", 'unknown_endpoint',
+          "#{KEY}.management_endpoint: #{name} #{found}; name an endpoint of #{host} whose backend_port is the management port, " \
+          'or leave the key out (management on [::1] only)'
+        )
+      end
+      [name, endpoint]
+    end
+
+    # The management port on [::1]: the management endpoint's backend_port, else RabbitMQ's 15672.
+    def management_port
+      endpoint = management_endpoint
+      endpoint ? endpoint.last['backend_port'] : 15_672
+    end
+
     # services.rabbitmq.tls (port defaulted), or nil when the site asks for no AMQPS.
     def tls
       return unless @service['tls']

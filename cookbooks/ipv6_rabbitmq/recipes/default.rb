@@ -33,6 +33,7 @@ end
 ipv6_rabbitmq_broker broker.node_name do
   addresses broker.addresses
   port broker.port
+  management_port broker.management_port
   cluster_peers broker.cluster_peers
   cookie broker.cookie
   if tls

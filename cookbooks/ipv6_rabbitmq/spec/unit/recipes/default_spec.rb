@@ -105,6 +105,42 @@ describe 'ipv6_rabbitmq::default' do
     end
   end
 
+  context 'with the management UI published as a site endpoint' do
+    def with_management(data, host: 'ctl1', backend_port: 15_672)
+      data['endpoints']['rabbitmq-management'] = {
+        'host' => host, 'fqdn' => 'rabbitmq.lab.example.net', 'port' => 15_671, 'backend_port' => backend_port,
+        'cert' => '/var/lib/v6lab/pki/rabbitmq-management.crt', 'key' => '/var/lib/v6lab/pki/rabbitmq-management.key'
+      }
+      data['services']['rabbitmq']['management_endpoint'] = 'rabbitmq-management'
+      data
+    end
+
+    it "keeps management on [::1] at the endpoint's backend_port, where HAProxy forwards" do
+      expect(converge_as('ctl1', with_management(site_data, backend_port: 15_680))).to create_ipv6_rabbitmq_broker('rabbit@ctl1')
+        .with(management: true, management_port: 15_680)
+    end
+
+    it 'refuses an endpoint of another host, naming services.rabbitmq.management_endpoint' do
+      expect { converge_as('ctl1', with_management(site_data, host: 'cmp1')) }.to raise_error(
+        Ipv6Common::ConfigError,
+        /services\.rabbitmq\.management_endpoint: rabbitmq-management is on host cmp1, not the broker host ctl1; name an endpoint of ctl1/
+      )
+    end
+
+    it 'refuses a name that is no endpoint of the site' do
+      data = site_data
+      data['services']['rabbitmq']['management_endpoint'] = 'rabbitmq-ui'
+      expect { converge_as('ctl1', data) }.to raise_error(Ipv6Common::ConfigError,
+                                                          /services\.rabbitmq\.management_endpoint: rabbitmq-ui is not an endpoint of this site/)
+    end
+  end
+
+  context 'without a management endpoint in the site' do
+    it 'keeps management on [::1]:15672 only' do
+      expect(converge_as('ctl1')).to create_ipv6_rabbitmq_broker('rabbit@ctl1').with(management: true, management_port: 15_672)
+    end
+  end
+
   context 'with tls.min_version TLSv1.3 in the site' do
     it 'lets the broker accept TLS 1.3 only' do
       data = site_data.merge('tls' => { 'min_version' => 'TLSv1.3' })
