@@ -300,7 +300,8 @@ def test_unfit_broker_certificate_stops_converge_before_broker(lab, controller, 
         shutil.rmtree(saved)
     log = chef_log(lab, controller)
     assert status != 0, f'converge passed with an unfit broker certificate ({fault}):\n{output}'
-    assert 'services.rabbitmq.tls.' in log and message in log, log[-3000:]
+    said = log + output
+    assert 'services.rabbitmq.tls.' in said and message in said, said[-3000:]
     assert 'ipv6_rabbitmq_broker[' not in log and 'apt_package[rabbitmq-server]' not in log, log[-3000:]
     assert broker_state(lab, controller) == before
     status, output = converge(lab, controller)
