@@ -21,6 +21,8 @@ GOOD_SS = (
     'tcp LISTEN 0 100 [::1]:5000 [::]:* users:(("uwsgi_python311",pid=10,fd=3)) uid:112 ino:1 sk:1 v6only:1 <->',
     'tcp LISTEN 0 100 [::1]:8778 [::]:* users:(("uwsgi_python311",pid=11,fd=3)) uid:113 ino:2 sk:2 v6only:1 <->',
     'tcp LISTEN 0 1024 [::1]:11211 [::]:* users:(("memcached",pid=12,fd=26)) uid:114 ino:3 sk:3 v6only:1 <->',
+    # RabbitMQ's management, published by the edge as endpoints.rabbitmq-management
+    'tcp LISTEN 0 1024 [::1]:15672 [::]:* users:(("beam.smp",pid=13,fd=39)) uid:115 ino:4 sk:4 v6only:1 <->',
 )
 
 

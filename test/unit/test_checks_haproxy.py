@@ -5,7 +5,8 @@ import json
 from edge_verify.checks import haproxy
 from edge_verify.facts import parsers
 
-PORTS = {"cinder": 8776, "glance": 9292, "keystone": 5000, "neutron": 9696, "nova": 8774, "placement": 8778}
+PORTS = {"cinder": 8776, "glance": 9292, "keystone": 5000, "neutron": 9696, "nova": 8774, "placement": 8778,
+         "rabbitmq-management": 15671}
 
 
 def ss_line(local, v6only=1, process="haproxy"):
@@ -142,7 +143,7 @@ def test_a_management_endpoint_that_answers_something_else_is_reported(lab, data
 
 
 def test_the_management_endpoint_is_named_by_the_site(lab):
-    assert haproxy.management_endpoint(lab) is None
+    assert haproxy.management_endpoint(lab) == "rabbitmq-management"
     site = dataclasses.replace(lab, services={**lab.services, "rabbitmq": {
-        **lab.services["rabbitmq"], "management_endpoint": "rabbitmq-management"}})
-    assert haproxy.management_endpoint(site) == "rabbitmq-management"
+        k: v for k, v in lab.services["rabbitmq"].items() if k != "management_endpoint"}})
+    assert haproxy.management_endpoint(site) is None

@@ -246,7 +246,7 @@ describe 'ipv6_haproxy::default' do
 
     it 'checks every endpoint before declaring any resource' do
       expect { converge_as('ctl1') }.to raise_error(Ipv6Common::ConfigError)
-      expect(Ipv6Common::Pki).to have_received(:problems).exactly(ctl1_endpoints.size).times
+      expect(Ipv6Common::Pki).to have_received(:problems).exactly(SiteFiles.lab['endpoints'].size).times
       expect(declared).to be_empty
     end
   end

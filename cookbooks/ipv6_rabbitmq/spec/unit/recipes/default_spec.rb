@@ -137,7 +137,10 @@ describe 'ipv6_rabbitmq::default' do
 
   context 'without a management endpoint in the site' do
     it 'keeps management on [::1]:15672 only' do
-      expect(converge_as('ctl1')).to create_ipv6_rabbitmq_broker('rabbit@ctl1').with(management: true, management_port: 15_672)
+      data = site_data
+      data['services']['rabbitmq'].delete('management_endpoint')
+      data['endpoints'].delete('rabbitmq-management')
+      expect(converge_as('ctl1', data)).to create_ipv6_rabbitmq_broker('rabbit@ctl1').with(management: true, management_port: 15_672)
     end
   end
 
