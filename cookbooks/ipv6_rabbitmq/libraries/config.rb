@@ -92,6 +92,14 @@ module Ipv6Rabbitmq
       OpenSSL::PKey.read(File.binread(path)).private_to_pem
     end
 
+    # advanced.config: the syslog library RabbitMQ ships opens its UDP socket when its application
+    # starts, on 0.0.0.0 towards 127.0.0.1:514 by default, whether or not log.syslog is on (seen on
+    # some boots with the TLS listener). Point it at [::1] over an inet6 socket bound to ::1.
+    def self.advanced_config
+      loopback = Ipv6Common::Address.parse('::1', path: 'syslog', allow: [:loopback]).erlang_tuple
+      "[{syslog, [{dest_host, #{loopback}}, {protocol, {rfc3164, udp, [inet6, {ip, #{loopback}}]}}]}]"
+    end
+
     # enabled_plugins: one Erlang list of plugin names.
     def self.plugins(management)
       management ? '[rabbitmq_management]' : '[]'

@@ -217,6 +217,7 @@ action :create do
   config_template('inetrc', 'erlang_terms.erb', { terms: ['{inet6, true}'] }, verify_argv: terms)
   config_template('enabled_plugins', 'erlang_terms.erb', { terms: [Ipv6Rabbitmq::Config.plugins(nr.management)] },
                   verify_argv: terms)
+  config_template('advanced.config', 'erlang_terms.erb', { terms: [Ipv6Rabbitmq::Config.advanced_config] }, verify_argv: terms)
   config_template('rabbitmq-env.conf', 'rabbitmq-env.conf.erb',
                   { env: Ipv6Rabbitmq::Config.env_conf(node_name: nr.node_name, addresses: nr.addresses, inetrc: inetrc) },
                   verify_cmd: 'sh -n %{path}')

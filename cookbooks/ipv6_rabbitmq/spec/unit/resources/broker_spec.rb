@@ -37,6 +37,13 @@ describe 'ipv6_rabbitmq_broker' do
       expect(rendered_lines('/etc/rabbitmq/enabled_plugins')).to include('[rabbitmq_management].')
     end
 
+    it 'points the syslog library at [::1] over an inet6 socket, so no IPv4 UDP socket opens' do
+      expect(rendered_lines('/etc/rabbitmq/advanced.config')).to include(
+        '[{syslog, [{dest_host, {0,0,0,0,0,0,0,1}}, {protocol, {rfc3164, udp, [inet6, {ip, {0,0,0,0,0,0,0,1}}]}}]}].'
+      )
+      expect(chef_run.template('/etc/rabbitmq/advanced.config')).to notify('service[rabbitmq-server for rabbit@ctl1]').to(:restart).delayed
+    end
+
     it "bounds the init script's wait for the broker to boot" do
       expect(rendered_lines('/etc/default/rabbitmq-server')).to include('RABBITMQ_STARTUP_TIMEOUT=90')
     end
@@ -47,7 +54,7 @@ describe 'ipv6_rabbitmq_broker' do
     end
 
     it 'checks every file before it replaces the live one' do
-      %w(inetrc enabled_plugins rabbitmq.conf rabbitmq-env.conf).each do |name|
+      %w(inetrc enabled_plugins advanced.config rabbitmq.conf rabbitmq-env.conf).each do |name|
         expect(chef_run.template("/etc/rabbitmq/#{name}").verifications).not_to be_empty, name
       end
       expect(chef_run.template('/etc/rabbitmq/rabbitmq-env.conf').verifications.map(&:to_s)).to eq(['sh -n %{path}'])
