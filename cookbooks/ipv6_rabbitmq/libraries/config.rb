@@ -93,7 +93,7 @@ module Ipv6Rabbitmq
     end
 
     # advanced.config: the syslog library RabbitMQ ships opens its UDP socket when its application
-    # starts, on 0.0.0.0 towards 127.0.0.1:514 by default, whether or not log.syslog is on (seen on
+    # starts, on the IPv4 wildcard towards IPv4 loopback port 514 by default, whether or not log.syslog is on (seen on
     # some boots with the TLS listener). Point it at [::1] over an inet6 socket bound to ::1.
     def self.advanced_config
       loopback = Ipv6Common::Address.parse('::1', path: 'syslog', allow: [:loopback]).erlang_tuple
