@@ -1,14 +1,19 @@
 """RabbitMQ on the controller: the preflight stops a converge before the broker is touched, the broker's own
-behaviour without the preflight is recorded, and a config-change restart loses no durable message."""
+behaviour without the preflight is recorded, a config-change restart loses no durable message, and AMQPS
+(certificate, listener) broken behind Chef's back is seen by the verifier and repaired by a converge."""
+import os
+import pwd
 import re
 import secrets
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 import yaml
 from lab_cli import failed_with, lab_command, lab_verify
-from v6lab import dns
+from v6lab import dns, pki
 
 CONF = '/etc/rabbitmq/rabbitmq.conf'
 PID_FILE = '/run/rabbitmq/pid'
@@ -45,10 +50,14 @@ def chef_log(lab, host, runs=(1,)):
 
 
 KOMBU = r'''
-import sys, kombu
-url, action, queue_name, body = sys.argv[1:5]
-url = 'amqp://' + url.split('://', 1)[1]
-with kombu.Connection(url, connect_timeout=5) as connection:
+import ssl, sys, kombu
+from urllib.parse import urlsplit
+url, action, queue_name, body, ca_file = sys.argv[1:6]
+options = {}
+if ca_file:
+    options['ssl'] = {'ca_certs': ca_file, 'cert_reqs': ssl.CERT_REQUIRED, 'server_hostname': urlsplit(url).hostname}
+url = ('amqps://' if ca_file else 'amqp://') + url.split('://', 1)[1]
+with kombu.Connection(url, connect_timeout=5, **options) as connection:
     queue = kombu.Queue(queue_name, exchange=kombu.Exchange(queue_name, type='direct', durable=True),
                         routing_key=queue_name, durable=True, auto_delete=False)
     if action == 'publish':
@@ -64,9 +73,18 @@ with kombu.Connection(url, connect_timeout=5) as connection:
 '''
 
 
+def client_config(lab):
+    return Path(lab.state_dir, 'rabbitmq', 'oslo_messaging.conf').read_text()
+
+
 def transport_url(lab):
-    text = Path(lab.state_dir, 'rabbitmq', 'oslo_messaging.conf').read_text()
-    return re.search(r'^transport_url\s*=\s*(\S+)', text, re.M).group(1)
+    return re.search(r'^transport_url\s*=\s*(\S+)', client_config(lab), re.M).group(1)
+
+
+def ssl_ca_file(lab):
+    """The rendered [oslo_messaging_rabbit] ssl_ca_file ('' when the client config has no AMQPS)."""
+    found = re.search(r'^ssl_ca_file\s*=\s*(\S+)', client_config(lab), re.M)
+    return found.group(1) if found else ''
 
 
 @pytest.fixture(scope='module')
@@ -117,7 +135,7 @@ def test_durable_message_survives_config_change_restart(edge, controller):
     must still be there afterwards."""
     client = lab.hosts_with_role('compute')[0]
     url, queue, body = transport_url(lab), f'durable-{secrets.token_hex(4)}', secrets.token_hex(8)
-    published = in_host(lab, client, ['/usr/bin/python3', '-c', KOMBU, url, 'publish', queue, body])
+    published = in_host(lab, client, ['/usr/bin/python3', '-c', KOMBU, url, 'publish', queue, body, ssl_ca_file(lab)])
     assert published.returncode == 0, published.stderr
     pid_before, _ = broker_state(lab, controller)
     # Drift on the live file: the converge puts the managed content back, which is a config change.
@@ -129,7 +147,7 @@ def test_durable_message_survives_config_change_restart(edge, controller):
     assert restarts(log) == 1, f'expected one restart of the broker, log:\n{log[-3000:]}'
     pid_after, _ = broker_state(lab, controller)
     assert pid_after != pid_before, f'the broker was not restarted ({conf})'
-    consumed = in_host(lab, client, ['/usr/bin/python3', '-c', KOMBU, url, 'consume', queue, body])
+    consumed = in_host(lab, client, ['/usr/bin/python3', '-c', KOMBU, url, 'consume', queue, body, ssl_ca_file(lab)])
     assert consumed.returncode == 0 and consumed.stdout.strip() == body, consumed.stdout + consumed.stderr
 
 
@@ -190,3 +208,104 @@ def test_preflight_off_records_the_brokers_own_failure(edge, controller):
     assert status_on != 0 and 'A 192.0.2.11' in output_on, output_on
     status, output = converge(lab, controller)
     assert status == 0, f'{controller} does not converge again once the record is gone:\n{output}'
+
+
+AMQPS_CHECKS = 'amqps or amqp_client_round_trip'
+
+
+def broker_tls_dir(lab, host):
+    """The broker's own copies of its TLS files, as the host sees /etc/rabbitmq/tls."""
+    return Path('/etc/netns') / lab.ns(host) / 'rabbitmq' / 'tls'
+
+
+def restart_broker(lab, host):
+    restarted = in_host(lab, host, ['/etc/init.d/rabbitmq-server', 'restart'], timeout=180)
+    assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+
+
+def assert_amqps_clean(lab, why):
+    passed, output, problems = lab_verify(lab.state_dir, AMQPS_CHECKS)
+    assert passed, f'the AMQPS checks fail {why}:\n{output}\n{problems}'
+
+
+def test_verifier_sees_a_self_signed_amqps_certificate(lab, controller):
+    """A self-signed pair swapped into the broker's TLS files behind Chef's back and the broker restarted: the
+    certificate check reports self_signed on the broker host from every client, the AMQPS round trip fails;
+    a converge puts the site's pair back (and restarts the broker once)."""
+    ops, client = lab.hosts_with_role('ops')[0], lab.hosts_with_role('compute')[0]
+    fqdn = lab.hosts[controller]['fqdn']
+    assert_amqps_clean(lab, 'before the fault')
+    tls_dir = broker_tls_dir(lab, controller)
+    saved = Path(tempfile.mkdtemp(prefix='amqps-saved-'))
+    rabbitmq = pwd.getpwnam('rabbitmq')
+    try:
+        for name in ('cert.pem', 'key.pem'):
+            shutil.copy2(tls_dir / name, saved / name)
+        pki.authority(lab).issue(fqdn, tls_dir / 'cert.pem', tls_dir / 'key.pem', self_signed=True, key_mode=0o400)
+        os.chown(tls_dir / 'key.pem', rabbitmq.pw_uid, rabbitmq.pw_gid)
+        restart_broker(lab, controller)
+        passed, output, problems = lab_verify(lab.state_dir, AMQPS_CHECKS)
+    finally:
+        status, repaired = converge(lab, controller)
+        shutil.rmtree(saved)
+    assert not passed, output
+    for name in (ops, client):
+        assert failed_with(problems, name, 'test_amqps_cert_chains_to_org_ca_for_broker_name', 'self_signed'), problems
+        assert failed_with(problems, name, 'test_amqp_client_round_trip', 'amqp_round_trip'), problems
+    assert status == 0, repaired
+    assert restarts(chef_log(lab, controller)) == 1, chef_log(lab, controller)[-3000:]
+    assert_amqps_clean(lab, 'after the converge that repairs them')
+
+
+def test_verifier_sees_the_amqps_listener_removed(lab, controller):
+    """The ssl listener dropped from rabbitmq.conf behind Chef's back and the broker restarted: the listener
+    check reports listener_missing on the broker host, the round trip fails; a converge restores it."""
+    client = lab.hosts_with_role('compute')[0]
+    assert_amqps_clean(lab, 'before the fault')
+    drop = r'/^listeners\.ssl\./d'
+    edited = in_host(lab, controller, ['sed', '-i', drop, CONF])
+    assert edited.returncode == 0, edited.stderr
+    try:
+        restart_broker(lab, controller)
+        passed, output, problems = lab_verify(lab.state_dir, AMQPS_CHECKS)
+    finally:
+        status, repaired = converge(lab, controller)
+    assert not passed, output
+    assert failed_with(problems, lab.hosts_with_role('ops')[0], 'test_amqps_listens_v6only_on_site_addresses',
+                       'listener_missing', ':5671'), problems
+    assert failed_with(problems, client, 'test_amqp_client_round_trip', 'amqp_round_trip'), problems
+    assert status == 0, repaired
+    assert_amqps_clean(lab, 'after the converge that restores the listener')
+
+
+@pytest.mark.parametrize('fault, message', [
+    ({'self_signed': True}, 'is self-signed'),
+    ({'san': ['rabbitmq.lab.example.net']}, 'not ctl1.lab.example.net'),
+    ({'expired': True}, 'expired on'),
+    ({'intermediate': False}, 'append the intermediate'),
+    ({'mismatched_key': True}, 'does not belong to the certificate'),
+], ids=['self-signed', 'san-mismatch', 'expired', 'unchained', 'key-mismatch'])
+def test_unfit_broker_certificate_stops_converge_before_broker(lab, controller, fault, message):
+    """The site's own pair unfit for service: the converge stops, naming services.rabbitmq.tls and the fix,
+    before the package, the files or the service of the broker are touched."""
+    tls = lab.site['services']['rabbitmq']['tls']
+    fqdn = lab.hosts[controller]['fqdn']
+    saved = Path(tempfile.mkdtemp(prefix='amqps-site-'))
+    for name in ('cert', 'key'):
+        shutil.copy2(tls[name], saved / name)
+    before = broker_state(lab, controller)
+    try:
+        pki.authority(lab).issue(fqdn, tls['cert'], tls['key'], **fault)
+        status, output = converge(lab, controller)
+    finally:
+        for name in ('cert', 'key'):
+            shutil.copy2(saved / name, tls[name])
+        shutil.rmtree(saved)
+    log = chef_log(lab, controller)
+    assert status != 0, f'converge passed with an unfit broker certificate ({fault}):\n{output}'
+    said = log + output
+    assert 'services.rabbitmq.tls.' in said and message in said, said[-3000:]
+    assert 'ipv6_rabbitmq_broker[' not in log and 'apt_package[rabbitmq-server]' not in log, log[-3000:]
+    assert broker_state(lab, controller) == before
+    status, output = converge(lab, controller)
+    assert status == 0, f'{controller} does not converge again with the good pair back:\n{output}'

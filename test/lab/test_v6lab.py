@@ -48,6 +48,17 @@ def test_file_references_finds_every_secret_file():
     assert credentials.file_references({'u': {'password': {'env': 'X'}}}) == []
 
 
+def test_broker_certificate_is_issued_for_the_broker_hosts_name(tmp_path):
+    """AMQPS clients connect to the broker host by its AAAA-only name: the lab issues its leaf for that name,
+    at the paths of services.rabbitmq.tls (moved into the state directory)."""
+    resolved = resolve_site(SITE, tmp_path)
+    assert pki.broker_tls(resolved) == ('ctl1.lab.example.net', f'{tmp_path}/pki/rabbitmq.crt',
+                                        f'{tmp_path}/pki/rabbitmq.key')
+    without = yaml.safe_load(yaml.safe_dump(SITE))
+    del without['services']['rabbitmq']['tls']
+    assert pki.broker_tls(without) is None
+
+
 @pytest.fixture(scope='module')
 def ca():
     return pki.Authority.create()

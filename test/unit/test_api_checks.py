@@ -1,4 +1,6 @@
 """API-service checks on recorded facts: each bad input gives its code, the good one nothing."""
+import dataclasses
+
 import pytest
 
 from edge_verify.checks import api as api_checks
@@ -19,6 +21,8 @@ GOOD_SS = (
     'tcp LISTEN 0 100 [::1]:5000 [::]:* users:(("uwsgi_python311",pid=10,fd=3)) uid:112 ino:1 sk:1 v6only:1 <->',
     'tcp LISTEN 0 100 [::1]:8778 [::]:* users:(("uwsgi_python311",pid=11,fd=3)) uid:113 ino:2 sk:2 v6only:1 <->',
     'tcp LISTEN 0 1024 [::1]:11211 [::]:* users:(("memcached",pid=12,fd=26)) uid:114 ino:3 sk:3 v6only:1 <->',
+    # RabbitMQ's management, published by the edge as endpoints.rabbitmq-management
+    'tcp LISTEN 0 1024 [::1]:15672 [::]:* users:(("beam.smp",pid=13,fd=39)) uid:115 ino:4 sk:4 v6only:1 <->',
 )
 
 
@@ -111,3 +115,20 @@ def test_memcached_hits_must_grow():
     assert api_checks.memcached_hits_problems("ctl1", before, {"get_hits": "25"}, 5) == []
     problems = api_checks.memcached_hits_problems("ctl1", before, {"get_hits": "10"}, 5)
     assert codes(problems) == ["memcached_no_hits"]
+
+
+def with_management_endpoint(lab):
+    """The lab site with the broker's management UI published as endpoints.rabbitmq-management."""
+    endpoint = dataclasses.replace(lab.endpoints["keystone"], name="rabbitmq-management",
+                                   fqdn="rabbitmq.lab.example.net", port=15671, backend_port=15672)
+    rabbitmq = {**lab.services["rabbitmq"], "management_endpoint": "rabbitmq-management"}
+    return dataclasses.replace(lab, endpoints={**lab.endpoints, endpoint.name: endpoint},
+                               services={**lab.services, "rabbitmq": rabbitmq})
+
+
+def test_the_brokers_management_endpoint_stays_out_of_the_catalog(lab):
+    """The management UI is no OpenStack API: Keystone's catalog without it is complete."""
+    site = with_management_endpoint(lab)
+    assert api_checks.catalog_problems(site, catalog(lab)) == []
+    problems = api_checks.catalog_problems(site, [e for e in catalog(lab) if e["Service Name"] != "nova"])
+    assert {p.found for p in problems} == {f"no {i} entry for endpoints.nova" for i in ("public", "internal", "admin")}

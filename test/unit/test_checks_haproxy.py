@@ -5,7 +5,8 @@ import json
 from edge_verify.checks import haproxy
 from edge_verify.facts import parsers
 
-PORTS = {"cinder": 8776, "glance": 9292, "keystone": 5000, "neutron": 9696, "nova": 8774, "placement": 8778}
+PORTS = {"cinder": 8776, "glance": 9292, "keystone": 5000, "neutron": 9696, "nova": 8774, "placement": 8778,
+         "rabbitmq-management": 15671}
 
 
 def ss_line(local, v6only=1, process="haproxy"):
@@ -118,3 +119,31 @@ def test_hsts_switched_off_in_the_site_expects_no_header(lab):
     assert haproxy.hsts_problems(site, site.endpoints["nova"], None) == []
     [problem] = haproxy.hsts_problems(site, site.endpoints["nova"], "max-age=63072000; includeSubDomains")
     assert (problem.code, problem.expects) == ("hsts", "no Strict-Transport-Security header")
+
+
+def management(lab):
+    return dataclasses.replace(lab.endpoints["keystone"], name="rabbitmq-management", fqdn="rabbitmq.lab.example.net",
+                               port=15671, backend_port=15672)
+
+
+def test_the_management_ui_through_the_edge_passes(lab, data):
+    """RabbitMQ's management plugin answers / with its UI page, not a version document."""
+    assert haproxy.management_ui_problems(management(lab), 200, data("rabbitmq-management-root.html")) == []
+
+
+def test_a_management_endpoint_that_answers_something_else_is_reported(lab, data):
+    endpoint = management(lab)
+    problems = haproxy.management_ui_problems(endpoint, 503, "<html><body><h1>503 Service Unavailable</h1>")
+    assert [(p.code, p.found) for p in problems] == [
+        ("http_error", "GET https://rabbitmq.lab.example.net:15671/ answered HTTP 503")]
+    assert "[::1]:15672" in problems[0].fix and "services.rabbitmq.management_endpoint" in problems[0].expects
+    document = version_document("https://rabbitmq.lab.example.net:15671/")
+    problems = haproxy.management_ui_problems(endpoint, 200, document)
+    assert [p.code for p in problems] == ["http_error"] and "another page" in problems[0].found
+
+
+def test_the_management_endpoint_is_named_by_the_site(lab):
+    assert haproxy.management_endpoint(lab) == "rabbitmq-management"
+    site = dataclasses.replace(lab, services={**lab.services, "rabbitmq": {
+        k: v for k, v in lab.services["rabbitmq"].items() if k != "management_endpoint"}})
+    assert haproxy.management_endpoint(site) is None

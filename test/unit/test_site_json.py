@@ -128,3 +128,19 @@ def test_check_files_reports_a_missing_file(tmp_path):
     (tmp_path / "ca.pem").unlink()
     result = run("--check-files", site)
     assert result.returncode == 1 and f"pki.ca_bundle: {tmp_path}/ca.pem does not exist" in result.stderr
+
+
+def test_check_files_names_the_brokers_tls_files(tmp_path):
+    site = site_with_files(tmp_path, LEAF.pem(), LEAF.key_pem())
+    (tmp_path / "broker.key").write_bytes(LEAF.key_pem())
+    os.chmod(tmp_path / "broker.key", 0o644)
+    site.write_text(site.read_text() + f"""\
+services:
+  rabbitmq:
+    host: box1
+    tls: {{cert: {tmp_path}/broker.crt, key: {tmp_path}/broker.key}}
+""")
+    result = run("--check-files", site)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"services.rabbitmq.tls.cert: {tmp_path}/broker.crt does not exist" in result.stderr
+    assert f"services.rabbitmq.tls.key: {tmp_path}/broker.key has mode 0644" in result.stderr

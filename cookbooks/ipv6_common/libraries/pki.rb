@@ -55,9 +55,14 @@ module Ipv6Common
     # The one message shape of a certificate problem of a site endpoint:
     # "endpoint NAME (endpoints.NAME.cert|key): <file>: <found>; <fix>".
     def self.explain(endpoint, key_path, problem)
+      explain_at("endpoint #{endpoint}", "endpoints.#{endpoint}", key_path, problem)
+    end
+
+    # The same shape for any site key that holds a cert/key pair, e.g. the
+    # broker's services.rabbitmq.tls: "LABEL (BASE.cert|key): <file>: <found>; <fix>".
+    def self.explain_at(label, base, key_path, problem)
       role = problem.path == key_path ? 'key' : 'cert'
-      Problem.new("endpoints.#{endpoint}.#{role}", problem.code,
-                  "endpoint #{endpoint} (endpoints.#{endpoint}.#{role}): #{problem.message}")
+      Problem.new("#{base}.#{role}", problem.code, "#{label} (#{base}.#{role}): #{problem.message}")
     end
 
     # The PKI policy's rules on the file's certificates (leaf first, then the

@@ -29,6 +29,22 @@ module Ipv6Common
       "#{scheme}://#{hosts.join(',')}/#{escape(vhost)}"
     end
 
+    # The oslo.messaging settings of a client, as INI data (section => key =>
+    # value): [DEFAULT] transport_url, and with TLS on (ca_file: the CA bundle
+    # that verifies the broker) [oslo_messaging_rabbit] ssl and ssl_ca_file.
+    # The brokers' port is then their AMQPS port.
+    #
+    #   TransportUrl.settings([{ 'host' => 'ctl1.example.net', 'port' => 5671, 'user' => 'u', 'password' => 'p' }],
+    #                         vhost: '/openstack', ca_file: '/etc/ssl/org-ca.pem')
+    #   # => { 'DEFAULT' => { 'transport_url' => 'rabbit://u:p@ctl1.example.net:5671/%2Fopenstack' },
+    #   #      'oslo_messaging_rabbit' => { 'ssl' => 'true', 'ssl_ca_file' => '/etc/ssl/org-ca.pem' } }
+    def self.settings(brokers, vhost:, ca_file: nil, scheme: 'rabbit', path: 'transport_url')
+      sections = { 'DEFAULT' => { 'transport_url' => render(brokers, vhost: vhost, scheme: scheme, path: path) } }
+      return sections if ca_file.nil?
+
+      sections.merge('oslo_messaging_rabbit' => { 'ssl' => 'true', 'ssl_ca_file' => Site.absolute_path(ca_file, path: "#{path}.ssl_ca_file") })
+    end
+
     # [host] for a literal, the name itself for a DNS name.
     def self.url_host(host, path:)
       text = host.to_s

@@ -137,9 +137,11 @@ module Ipv6OpenstackApi
       )
     end
 
-    # Every site endpoint, on every interface, under its https name.
+    # Every site endpoint, on every interface, under its https name; not the broker's management UI
+    # (services.rabbitmq.management_endpoint), which is no OpenStack API.
     def catalog
-      site.endpoints.sort.to_h do |name, ep|
+      management = (services['rabbitmq'] || {})['management_endpoint']
+      site.endpoints.reject { |name, _ep| name == management }.sort.to_h do |name, ep|
         url = Ipv6OpenstackApi.catalog_url(name, ep)
         [name, { type: Ipv6OpenstackApi.catalog_type(name), urls: INTERFACES.to_h { |i| [i, url] } }]
       end

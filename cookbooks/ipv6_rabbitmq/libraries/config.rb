@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require 'json'
+require 'openssl'
 
 module Ipv6Rabbitmq
   # The broker's configuration as data, rendered by the templates. Every
@@ -12,13 +13,20 @@ module Ipv6Rabbitmq
     PLUGINS_GLOB = '/usr/lib/rabbitmq/lib/rabbitmq_server-*/plugins'
     V6ONLY = '-kernel inet_dist_listen_options [{ipv6_v6only,true}]'
 
+    # The TLS versions the broker accepts for a site tls.min_version (Erlang's names).
+    TLS_VERSIONS = { 'TLSv1.2' => %w(tlsv1.3 tlsv1.2), 'TLSv1.3' => %w(tlsv1.3) }.freeze
+    ERLANG_TLS_VERSIONS = %w(tlsv1.2 tlsv1.3).freeze
+
     # rabbitmq.conf (cuttlefish) key => value, in file order. Listeners take
-    # the unbracketed form (RabbitMQ rejects [addr]:port).
-    def self.rabbitmq_conf(addresses:, port:, management:, management_port:, cluster_peers:)
+    # the unbracketed form (RabbitMQ rejects [addr]:port). tls: nil (no AMQPS
+    # listener) or a Hash with :port, :cacertfile, :certfile, :keyfile and
+    # :versions; the broker authenticates itself only (no client certificates).
+    def self.rabbitmq_conf(addresses:, port:, management:, management_port:, cluster_peers:, tls: nil)
       conf = {}
       addresses.each_with_index do |address, i|
         conf["listeners.tcp.#{i + 1}"] = Ipv6Common::Address.parse(address).rabbitmq_listener(port)
       end
+      conf.merge!(ssl_conf(addresses, tls)) if tls
       conf['loopback_users'] = 'none'
       if management
         conf['management.tcp.ip'] = '::1'
@@ -29,6 +37,32 @@ module Ipv6Rabbitmq
         cluster_peers.each_with_index { |peer, i| conf["cluster_formation.classic_config.nodes.#{i + 1}"] = peer }
       end
       conf
+    end
+
+    def self.ssl_conf(addresses, tls)
+      conf = {}
+      addresses.each_with_index do |address, i|
+        conf["listeners.ssl.#{i + 1}"] = Ipv6Common::Address.parse(address).rabbitmq_listener(tls.fetch(:port))
+      end
+      conf['ssl_options.cacertfile'] = tls.fetch(:cacertfile)
+      conf['ssl_options.certfile'] = tls.fetch(:certfile)
+      conf['ssl_options.keyfile'] = tls.fetch(:keyfile)
+      conf['ssl_options.verify'] = 'verify_none'
+      conf['ssl_options.fail_if_no_peer_cert'] = 'false'
+      tls.fetch(:versions).each_with_index { |version, i| conf["ssl_options.versions.#{i + 1}"] = version }
+      conf
+    end
+
+    def self.tls_versions(min_version)
+      TLS_VERSIONS.fetch(min_version) do
+        raise Ipv6Common::ConfigError, Ipv6Common::Problem.new(
+          'tls.min_version', 'bad_choice', "tls.min_version: #{min_version.inspect} is not a known TLS version; use one of #{TLS_VERSIONS.keys.join(', ')}"
+        )
+      end
+    end
+
+    def self.tls_versions?(versions)
+      !versions.empty? && versions.all? { |v| ERLANG_TLS_VERSIONS.include?(v) }
     end
 
     # rabbitmq-env.conf (sourced by sh): the server and the CLI tools use
@@ -46,6 +80,24 @@ module Ipv6Rabbitmq
         'SERVER_ADDITIONAL_ERL_ARGS' => %("#{dist} -kernel inet_dist_use_interface #{interface} #{V6ONLY}"),
         'CTL_ERL_ARGS' => %("#{dist}"),
       }
+    end
+
+    # The certificates of a PEM or DER file, as PEM (leaf first, order kept).
+    def self.certificates_pem(path)
+      OpenSSL::X509::Certificate.load(File.binread(path)).map(&:to_pem).join
+    end
+
+    # The private key of a PEM or DER file, as unencrypted PKCS#8 PEM.
+    def self.key_pem(path)
+      OpenSSL::PKey.read(File.binread(path)).private_to_pem
+    end
+
+    # advanced.config: the syslog library RabbitMQ ships opens its UDP socket when its application
+    # starts, on the IPv4 wildcard towards IPv4 loopback port 514 by default, whether or not log.syslog is on (seen on
+    # some boots with the TLS listener). Point it at [::1] over an inet6 socket bound to ::1.
+    def self.advanced_config
+      loopback = Ipv6Common::Address.parse('::1', path: 'syslog', allow: [:loopback]).erlang_tuple
+      "[{syslog, [{dest_host, #{loopback}}, {protocol, {rfc3164, udp, [inet6, {ip, #{loopback}}]}}]}]"
     end
 
     # enabled_plugins: one Erlang list of plugin names.
@@ -238,9 +290,81 @@ module Ipv6Rabbitmq
       Ipv6Common::Secret.read(ref, path: "#{KEY}.erlang_cookie")
     end
 
+    # The endpoint (name, data) that publishes the management UI through the HAProxy edge
+    # (services.rabbitmq.management_endpoint), or nil. It must be an endpoint of the broker host:
+    # HAProxy there forwards to [::1]:backend_port, where management listens.
+    def management_endpoint
+      name = @service['management_endpoint']
+      return unless name
+
+      endpoint = @site.endpoints[name]
+      if endpoint.nil? || endpoint['host'] != host
+        found = endpoint ? "is on host #{endpoint['host']}, not the broker host #{host}" : 'is not an endpoint of this site'
+        raise Ipv6Common::ConfigError, Ipv6Common::Problem.new(
+          "#{KEY}.management_endpoint", 'unknown_endpoint',
+          "#{KEY}.management_endpoint: #{name} #{found}; name an endpoint of #{host} whose backend_port is the management port, " \
+          'or leave the key out (management on [::1] only)'
+        )
+      end
+      [name, endpoint]
+    end
+
+    # The management port on [::1]: the management endpoint's backend_port, else RabbitMQ's 15672.
+    def management_port
+      endpoint = management_endpoint
+      endpoint ? endpoint.last['backend_port'] : 15_672
+    end
+
+    # services.rabbitmq.tls (port defaulted), or nil when the site asks for no AMQPS.
+    def tls
+      return unless @service['tls']
+
+      { 'port' => 5671 }.merge(@service['tls'])
+    end
+
+    # The port clients use: AMQPS when the site turns TLS on.
+    def client_port
+      tls ? tls['port'] : port
+    end
+
     # The URL oslo.messaging clients use: this broker by its AAAA-only name, the first site vhost.
     def transport_url(user, password, vhost: vhosts.first)
-      Ipv6Common::TransportUrl.render([{ 'host' => fqdn, 'port' => port, 'user' => user, 'password' => password }], vhost: vhost)
+      client_settings(user, password, vhost: vhost)['DEFAULT']['transport_url']
+    end
+
+    # The client's oslo.messaging settings (Ipv6Common::TransportUrl.settings): with TLS on, the AMQPS
+    # port and ssl_ca_file = the site CA bundle, which verifies the broker's certificate.
+    def client_settings(user, password, vhost: vhosts.first)
+      Ipv6Common::TransportUrl.settings([{ 'host' => fqdn, 'port' => client_port, 'user' => user, 'password' => password }],
+                                        vhost: vhost, ca_file: tls ? @site.ca_bundle : nil)
+    end
+
+    # Every PKI problem of the broker's certificate (Ipv6Common::Pki, the checks of the HAProxy
+    # endpoints), named after services.rabbitmq.tls.cert|key; none when TLS is off.
+    # cache: node.run_state, shared with the broker resource's own check.
+    def tls_problems(cache: {})
+      return [] unless tls
+
+      found = Ipv6Common::Pki.checked(cache, **pki_args)
+      found.map { |problem| TlsCheck.explain(node_name, tls['key'], problem) }
+    end
+
+    # The arguments of Ipv6Common::Pki.problems: the SAN must name the broker host's fqdn.
+    def pki_args
+      { cert: tls['cert'], key: tls['key'], ca_bundle: @site.ca_bundle, fqdn: fqdn,
+        window_days: @site.expiry_window_days, policy: Ipv6Common::SiteDelivery.pki_policy(@site) }
+    end
+  end
+end
+
+module Ipv6Rabbitmq
+  # The broker's certificate problems in the message shape of the HAProxy
+  # endpoints', naming the site key: "AMQPS of rabbit@ctl1 (services.rabbitmq.tls.cert): ...".
+  module TlsCheck
+    KEY = 'services.rabbitmq.tls'
+
+    def self.explain(node_name, key_path, problem)
+      Ipv6Common::Pki.explain_at("AMQPS of #{node_name}", KEY, key_path, problem)
     end
   end
 end

@@ -4,7 +4,8 @@
 #
 # The oslo.messaging settings an OpenStack service on this host includes
 # (--config-file): transport_url rendered by Ipv6Common::TransportUrl, with
-# the broker host's AAAA-only name.
+# the broker host's AAAA-only name; with the site's AMQPS on, the AMQPS port
+# and [oslo_messaging_rabbit] ssl with the site CA bundle.
 
 include_recipe 'ipv6_common::default'
 
@@ -27,5 +28,5 @@ template path do
   group 'root'
   mode '0600'
   sensitive true
-  variables(transport_url: broker.transport_url(user, password))
+  variables(settings: broker.client_settings(user, password))
 end

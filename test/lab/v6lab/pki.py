@@ -144,8 +144,19 @@ class Authority:
         return leaf
 
 
+def broker_tls(site):
+    """(fqdn, cert, key) of the broker's AMQPS certificate (services.rabbitmq.tls), named after the broker
+    host, or None when the site asks for no AMQPS."""
+    service = site.get('services', {}).get('rabbitmq') or {}
+    tls = service.get('tls')
+    if not tls:
+        return None
+    return site['hosts'][service['host']]['fqdn'], tls['cert'], tls['key']
+
+
 def create(lab):
-    """The lab CA in state/pki/ca/, the trust bundle the site names, and a leaf per endpoint."""
+    """The lab CA in state/pki/ca/, the trust bundle the site names, a leaf per endpoint, and the broker's
+    AMQPS leaf for its host's name."""
     authority = Authority.create()
     authority.save(lab.dir('pki', 'ca'))
     bundle = Path(lab.site['pki']['ca_bundle'])
@@ -153,6 +164,9 @@ def create(lab):
     bundle.write_bytes(pem(authority.root))
     for endpoint in lab.site.get('endpoints', {}).values():
         authority.issue(endpoint['fqdn'], endpoint['cert'], endpoint['key'])
+    broker = broker_tls(lab.site)
+    if broker:
+        authority.issue(*broker)
     return authority
 
 

@@ -49,6 +49,7 @@ VERIFIER_CODES = frozenset((
     "broker_unreachable",   # rabbitmq-diagnostics cannot reach the node
     "guest_user",           # the broker still has the guest user
     "amqp_round_trip",      # a real AMQP client could not publish and consume a message
+    "amqp_cleartext",       # a client config without AMQPS (port, ssl, ssl_ca_file) where the site turns it on
     "cinder_target_option",  # cinder.conf lacks the release's target address option, or it is not a site address
     "cinder_unbracketed",   # the target address is an unbracketed IPv6 literal where the helper needs brackets
     "cinder_foreign_option",  # cinder.conf holds a target option of another release (silently ignored)

@@ -156,7 +156,8 @@ def config_url_problems(site, host_name, path, text):
 def catalog_problems(site, entries, client="client", source="GET /v3/endpoints"):
     """Keystone's catalog against the site. entries: dicts with `Service Name`, `Interface` and `URL`
     (as `openstack endpoint list -f json` prints them). Every URL is https on the name of a site endpoint
-    with its public port, and every site endpoint is there on every interface."""
+    with its public port, and every site endpoint is there on every interface (the broker's management UI,
+    services.rabbitmq.management_endpoint, is no OpenStack API and stays out)."""
     problems = []
     by_fqdn = {e.fqdn: e for e in site.endpoints.values()}
     seen = set()
@@ -187,7 +188,8 @@ def catalog_problems(site, entries, client="client", source="GET /v3/endpoints")
             problems.append(Problem(client, "catalog_wrong_port", found,
                                     f"port {endpoint.port} (endpoints.{endpoint.name}.port)", fix, source))
         seen.add((endpoint.name, interface))
-    for name in sorted(site.endpoints):
+    management = (site.services.get("rabbitmq") or {}).get("management_endpoint")
+    for name in sorted(n for n in site.endpoints if n != management):
         for interface in INTERFACES:
             if (name, interface) not in seen:
                 problems.append(Problem(client, "catalog_missing", f"no {interface} entry for endpoints.{name}",

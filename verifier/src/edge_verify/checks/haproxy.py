@@ -101,6 +101,31 @@ def version_document_problems(endpoint, status, body, source=None):
     return [problem("http_link", f"links to {href}") for href in hrefs if not urljoin(prefix, href).startswith(prefix)]
 
 
+# What RabbitMQ's management plugin serves at / (its single-page UI).
+MANAGEMENT_UI_MARK = "<title>RabbitMQ Management</title>"
+
+
+def management_endpoint(site):
+    """The name of the endpoint that publishes RabbitMQ's management UI (services.rabbitmq.management_endpoint),
+    or None."""
+    return (site.services.get("rabbitmq") or {}).get("management_endpoint")
+
+
+def management_ui_problems(endpoint, status, body, source=None):
+    """The broker's management UI, fetched through the edge: GET / answers 200 with RabbitMQ's management page
+    (it has no version document; its API is under /api/ and needs a login)."""
+    where = f"GET https://{endpoint.fqdn}:{endpoint.port}/"
+    expects = f"RabbitMQ's management UI from [::1]:{endpoint.backend_port} (services.rabbitmq.management_endpoint)"
+    fix = (f"the {endpoint.name} frontend (ipv6_haproxy_endpoint) and the management listener on "
+           f"[::1]:{endpoint.backend_port} (ipv6_rabbitmq_broker management_port) on {endpoint.host}")
+    if status != 200:
+        return [Problem(endpoint.host, "http_error", f"{where} answered HTTP {status}", expects, fix, source or where)]
+    if MANAGEMENT_UI_MARK not in body:
+        return [Problem(endpoint.host, "http_error", f"{where} answered another page: {body[:80]!r}", expects, fix,
+                        source or where)]
+    return []
+
+
 def expected_hsts(site):
     """The Strict-Transport-Security value the site asks for (tls.hsts, tls.hsts_max_age), or None."""
     tls = site.tls or {}

@@ -69,10 +69,11 @@ def _san_covers(cert, fqdn):
     return False, dns_names
 
 
-def certificate_problems(site, endpoint, chain, ca_bundle, now=None, source=None, ca_name=None):
+def certificate_problems(site, endpoint, chain, ca_bundle, now=None, source=None, ca_name=None, fix=None):
     """The chain an endpoint presents (leaf first) against the CA bundle, its fqdn and the expiry window.
 
-    endpoint is a site.Endpoint; ca_bundle is the list of certificates clients trust (named ca_name)."""
+    endpoint is a site.Endpoint; ca_bundle is the list of certificates clients trust (named ca_name);
+    fix: where to fix it when the certificate is not an endpoint's (default: endpoints.NAME.cert)."""
     now = now or datetime.datetime.now(datetime.timezone.utc)
     if now.tzinfo is not None:
         now = now.astimezone(datetime.timezone.utc).replace(tzinfo=None)
@@ -80,7 +81,8 @@ def certificate_problems(site, endpoint, chain, ca_bundle, now=None, source=None
     window = datetime.timedelta(days=site.expiry_window_days)
     expects = (f"a chain to {ca_name or site.ca_bundle} for {endpoint.fqdn}, valid beyond "
                f"{site.expiry_window_days} days")
-    fix = f"the certificate at endpoints.{endpoint.name}.cert ({endpoint.cert}) on {endpoint.host}, then converge"
+    fix = fix or (f"the certificate at endpoints.{endpoint.name}.cert ({endpoint.cert}) on {endpoint.host}, "
+                  "then converge")
     found = []
 
     def problem(code, text):
@@ -122,7 +124,7 @@ def verify_code(reason):
     return next((code for text, code in _VERIFY_CODES if text in reason), "untrusted")
 
 
-def handshake_problems(site, endpoint, address, reason, source, ca_name=None, verified=True):
+def handshake_problems(site, endpoint, address, reason, source, ca_name=None, verified=True, fix=None):
     """A verifying client's handshake with endpoint on address: reason is None (accepted) or why not.
 
     verified: the reason is a certificate verification failure (else another TLS failure)."""
@@ -131,7 +133,8 @@ def handshake_problems(site, endpoint, address, reason, source, ca_name=None, ve
     code = verify_code(reason) if verified else "tls_handshake"
     return [Problem(endpoint.host, code, f"{endpoint.name} at [{address}]:{endpoint.port}: {reason}",
                     f"a chain to {ca_name or site.ca_bundle} for {endpoint.fqdn}",
-                    f"endpoints.{endpoint.name}.cert ({endpoint.cert}) on {endpoint.host}, then converge", source)]
+                    fix or f"endpoints.{endpoint.name}.cert ({endpoint.cert}) on {endpoint.host}, then converge",
+                    source)]
 
 
 def tls_version_problems(site, endpoint, outcomes, source=None):

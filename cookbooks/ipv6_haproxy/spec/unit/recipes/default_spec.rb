@@ -138,6 +138,26 @@ describe 'ipv6_haproxy::default' do
     end
   end
 
+  context "with the broker's management UI named as an endpoint" do
+    let(:site_data) do
+      data = SiteFiles.lab
+      data['endpoints']['rabbitmq-management'] = {
+        'host' => 'ctl1', 'fqdn' => 'rabbitmq.lab.example.net', 'port' => 15_671, 'backend_port' => 15_672,
+        'cert' => '/var/lib/v6lab/pki/rabbitmq-management.crt', 'key' => '/var/lib/v6lab/pki/rabbitmq-management.key'
+      }
+      data['services']['rabbitmq']['management_endpoint'] = 'rabbitmq-management'
+      data
+    end
+
+    subject(:chef_run) { converge_as('ctl1') }
+
+    it 'terminates TLS on the site address and forwards to management on [::1]:15672, with no limit of its own' do
+      lines = config_lines
+      expect(lines).to include('frontend rabbitmq-management', 'bind [2001:db8:10::11]:15671 v6only ssl crt /etc/haproxy/certs/rabbitmq-management.pem alpn http/1.1')
+      expect(lines.grep(/\Aserver rabbitmq-management /)).to eq(['server rabbitmq-management [::1]:15672 check inter 2s fall 3 rise 2'])
+    end
+  end
+
   context 'with glance removed from the site after a converge' do
     it 'renders no glance frontend or backend on the next converge' do
       expect(config_lines(converge_as('ctl1'))).to include('frontend glance')
@@ -226,7 +246,7 @@ describe 'ipv6_haproxy::default' do
 
     it 'checks every endpoint before declaring any resource' do
       expect { converge_as('ctl1') }.to raise_error(Ipv6Common::ConfigError)
-      expect(Ipv6Common::Pki).to have_received(:problems).exactly(ctl1_endpoints.size).times
+      expect(Ipv6Common::Pki).to have_received(:problems).exactly(SiteFiles.lab['endpoints'].size).times
       expect(declared).to be_empty
     end
   end

@@ -171,6 +171,27 @@ describe 'ipv6_openstack_api::default' do
     end
   end
 
+  context "with the broker's management UI published as a site endpoint" do
+    let(:site_file) do
+      data = self.class.site_with_secrets
+      data['endpoints']['rabbitmq-management'] = {
+        'host' => 'ctl1', 'fqdn' => 'rabbitmq.lab.example.net', 'port' => 15_671, 'backend_port' => 15_672,
+        'cert' => '/var/lib/v6lab/pki/rabbitmq-management.crt', 'key' => '/var/lib/v6lab/pki/rabbitmq-management.key'
+      }
+      data['services']['rabbitmq']['management_endpoint'] = 'rabbitmq-management'
+      SiteFiles.write(data)
+    end
+
+    it 'keeps it out of the catalog (it is no OpenStack API) and registers the APIs' do
+      run = ChefSpec::SoloRunner.new(platform: 'debian', version: '12') do |node|
+        node.name('ctl1')
+        node.override['ipv6_edge']['site_file'] = site_file
+      end.converge(described_recipe)
+      expect(run).not_to create_ipv6_openstack_api_catalog_endpoint('rabbitmq-management')
+      expect(run).to create_ipv6_openstack_api_catalog_endpoint('keystone')
+    end
+  end
+
   context 'on a compute host' do
     let(:site_file) { SiteFiles.write(self.class.site_with_secrets) }
 

@@ -37,6 +37,13 @@ describe 'ipv6_rabbitmq_broker' do
       expect(rendered_lines('/etc/rabbitmq/enabled_plugins')).to include('[rabbitmq_management].')
     end
 
+    it 'points the syslog library at [::1] over an inet6 socket, so no IPv4 UDP socket opens' do
+      expect(rendered_lines('/etc/rabbitmq/advanced.config')).to include(
+        '[{syslog, [{dest_host, {0,0,0,0,0,0,0,1}}, {protocol, {rfc3164, udp, [inet6, {ip, {0,0,0,0,0,0,0,1}}]}}]}].'
+      )
+      expect(chef_run.template('/etc/rabbitmq/advanced.config')).to notify('service[rabbitmq-server for rabbit@ctl1]').to(:restart).delayed
+    end
+
     it "bounds the init script's wait for the broker to boot" do
       expect(rendered_lines('/etc/default/rabbitmq-server')).to include('RABBITMQ_STARTUP_TIMEOUT=90')
     end
@@ -47,7 +54,7 @@ describe 'ipv6_rabbitmq_broker' do
     end
 
     it 'checks every file before it replaces the live one' do
-      %w(inetrc enabled_plugins rabbitmq.conf rabbitmq-env.conf).each do |name|
+      %w(inetrc enabled_plugins advanced.config rabbitmq.conf rabbitmq-env.conf).each do |name|
         expect(chef_run.template("/etc/rabbitmq/#{name}").verifications).not_to be_empty, name
       end
       expect(chef_run.template('/etc/rabbitmq/rabbitmq-env.conf').verifications.map(&:to_s)).to eq(['sh -n %{path}'])
@@ -59,6 +66,130 @@ describe 'ipv6_rabbitmq_broker' do
       end
       expect(chef_run.file('/var/lib/rabbitmq/.erlang.cookie')).to notify('service[rabbitmq-server for rabbit@ctl1]').to(:restart).delayed
       expect(chef_run).to start_service('rabbitmq-server for rabbit@ctl1').with(service_name: 'rabbitmq-server')
+    end
+  end
+
+  context 'with AMQPS on 5671 and a certificate of the site PKI' do
+    dir = Dir.mktmpdir('broker-tls')
+    after(:all) { FileUtils.rm_rf(dir) }
+    pki = TestPki.new(dir)
+    key = pki.new_key
+    cert_file = pki.write_certs('rabbitmq.crt', pki.leaf(key, sans: ['ctl1.lab.example.net']), pki.inter)
+    key_file = pki.write_key('rabbitmq.key', key)
+    ca_file = pki.write_certs('ca.pem', pki.root)
+
+    recipe do
+      ipv6_rabbitmq_broker 'rabbit@ctl1' do
+        addresses ['2001:db8:10::11']
+        cookie cookie
+        tls_port 5671
+        tls_cert cert_file
+        tls_key key_file
+        tls_ca_bundle ca_file
+        tls_fqdn 'ctl1.lab.example.net'
+      end
+    end
+
+    let(:conf) { rendered_lines('/etc/rabbitmq/rabbitmq.conf') }
+
+    it 'listens for AMQPS on the address, unbracketed, beside AMQP, with the broker\'s copies of the files' do
+      expect(conf.grep(/\Alisteners\./)).to eq(['listeners.tcp.1 = 2001:db8:10::11:5672', 'listeners.ssl.1 = 2001:db8:10::11:5671'])
+      expect(conf).to include('ssl_options.cacertfile = /etc/rabbitmq/tls/ca.pem', 'ssl_options.certfile = /etc/rabbitmq/tls/cert.pem',
+                              'ssl_options.keyfile = /etc/rabbitmq/tls/key.pem')
+      expect(conf.join("\n")).not_to match(/\[|0\.0\.0\.0/)
+    end
+
+    it 'authenticates the server only, with TLS 1.3 and 1.2' do
+      expect(conf).to include('ssl_options.verify = verify_none', 'ssl_options.fail_if_no_peer_cert = false',
+                              'ssl_options.versions.1 = tlsv1.3', 'ssl_options.versions.2 = tlsv1.2')
+      expect(conf.grep(/versions\.3|tlsv1\.1|tlsv1\z/)).to be_empty
+    end
+
+    it 'copies the key readable by rabbitmq only, and the certificates in PEM, leaf first' do
+      expect(chef_run).to create_directory('/etc/rabbitmq/tls').with(owner: 'root', group: 'rabbitmq', mode: '0750')
+      expect(chef_run).to create_file('/etc/rabbitmq/tls/key.pem').with(owner: 'rabbitmq', group: 'rabbitmq', mode: '0400', sensitive: true,
+                                                                        content: key.private_to_pem)
+      expect(chef_run).to create_file('/etc/rabbitmq/tls/cert.pem').with(owner: 'root', group: 'rabbitmq', mode: '0644',
+                                                                         content: File.read(cert_file))
+      expect(chef_run).to create_file('/etc/rabbitmq/tls/ca.pem').with(content: File.read(ca_file))
+    end
+
+    it 'writes the TLS files before rabbitmq.conf, whose check finds them, and restarts the broker when one changes' do
+      names = chef_run.resource_collection.map(&:to_s)
+      %w(ca cert key).each do |name|
+        path = "/etc/rabbitmq/tls/#{name}.pem"
+        expect(names.index("file[#{path}]")).to be < names.index('template[/etc/rabbitmq/rabbitmq.conf]')
+        expect(chef_run.file(path)).to notify('service[rabbitmq-server for rabbit@ctl1]').to(:restart).delayed
+      end
+    end
+  end
+
+  context 'with TLS off' do
+    recipe do
+      ipv6_rabbitmq_broker 'rabbit@ctl1' do
+        addresses ['2001:db8:10::11']
+        cookie cookie
+      end
+    end
+
+    it 'has no ssl listener and removes the copies of an earlier TLS setup' do
+      expect(rendered_lines('/etc/rabbitmq/rabbitmq.conf').grep(/ssl/)).to be_empty
+      expect(chef_run).to delete_directory('/etc/rabbitmq/tls').with(recursive: true)
+    end
+  end
+
+  context 'with a certificate that does not name tls_fqdn' do
+    dir = Dir.mktmpdir('broker-tls')
+    after(:all) { FileUtils.rm_rf(dir) }
+    pki = TestPki.new(dir)
+    key = pki.new_key
+    cert_file = pki.write_certs('rabbitmq.crt', pki.leaf(key, sans: ['keystone.lab.example.net']), pki.inter)
+    key_file = pki.write_key('rabbitmq.key', key)
+    ca_file = pki.write_certs('ca.pem', pki.root)
+
+    recipe do
+      ipv6_rabbitmq_broker 'rabbit@ctl1' do
+        addresses ['2001:db8:10::11']
+        cookie cookie
+        tls_port 5671
+        tls_cert cert_file
+        tls_key key_file
+        tls_ca_bundle ca_file
+        tls_fqdn 'ctl1.lab.example.net'
+      end
+    end
+
+    it 'refuses it before any file is written, naming the site key and the fix' do
+      expect { chef_run }.to raise_error(Ipv6Common::ConfigError,
+                                         /AMQPS of rabbit@ctl1 \(services\.rabbitmq\.tls\.cert\): .*names keystone\.lab\.example\.net, not ctl1.*DNS:ctl1/)
+    end
+  end
+
+  context 'with tls_port but no certificate' do
+    recipe do
+      ipv6_rabbitmq_broker 'rabbit@ctl1' do
+        addresses ['2001:db8:10::11']
+        cookie cookie
+        tls_port 5671
+      end
+    end
+
+    it 'refuses it, naming each missing property' do
+      expect { chef_run }.to raise_error(Ipv6Common::ConfigError, /tls_cert: not set while tls_port is 5671.*tls_fqdn: not set/m)
+    end
+  end
+
+  context 'with TLS 1.1 among the versions' do
+    recipe do
+      ipv6_rabbitmq_broker 'rabbit@ctl1' do
+        addresses ['2001:db8:10::11']
+        cookie cookie
+        tls_versions %w(tlsv1.2 tlsv1.1)
+      end
+    end
+
+    it 'refuses it, naming the property and the value' do
+      expect { chef_run }.to raise_error(Chef::Exceptions::ValidationFailed, /tls_versions.*tlsv1\.1.*tls\.min_version/m)
     end
   end
 
