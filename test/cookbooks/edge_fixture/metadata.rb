@@ -1,0 +1,8 @@
+name 'edge_fixture'
+maintainer 'IPv6 edge maintainers'
+maintainer_email 'ops@example.net'
+license 'Apache-2.0'
+description 'Kitchen only: installs what a real estate provides around a host (the PKI files and secrets the site names)'
+version '0.1.0'
+chef_version '>= 18.0'
+supports 'debian', '>= 12.0'

@@ -1,0 +1,37 @@
+#
+# Cookbook:: edge_fixture
+# Recipe:: default
+#
+# Kitchen only, first in the kitchen policy's run lists (test/kitchen/Policyfile.rb): puts in
+# place what the organisation's PKI and secret store deliver to a real host, the files of the
+# manifest test/kitchen/fixture wrote beside the site (CA bundle, endpoint certificates and
+# keys, the secrets the site references). The name server is a companion container.
+
+require 'json'
+
+data = node['edge_fixture']['data_dir']
+manifest_file = ::File.join(data, 'manifest.json')
+unless ::File.exist?(manifest_file)
+  raise "#{manifest_file} is missing: generate the kitchen data with test/kitchen/docker-up " \
+        '(the provisioner uploads .kitchen/data as its data_path)'
+end
+manifest = JSON.parse(::File.read(manifest_file))
+
+manifest.map { |entry| ::File.dirname(entry['path']) }.uniq.sort.each do |dir|
+  directory dir do
+    owner 'root'
+    group 'root'
+    mode '0755'
+    recursive true
+  end
+end
+
+manifest.each do |entry|
+  file entry['path'] do
+    content ::File.read(::File.join(data, entry['source']))
+    owner 'root'
+    group 'root'
+    mode entry['mode']
+    sensitive true
+  end
+end
