@@ -94,7 +94,7 @@ def test_kitchen_test_converges_the_controller_twice_and_verifies(docker_estate)
 
 
 def test_kitchen_verify_fails_on_a_dual_stack_listener(container_id):
-    """A listener on 0.0.0.0 (IPv4, beside the v6-only ones) in the container must fail `kitchen verify`
+    """A listener on the IPv4 wildcard (beside the v6-only ones) in the container must fail `kitchen verify`
     with the ipv4 problem naming the process and port; once it is gone the suite passes again."""
     pid_file = '/tmp/fault-listener.pid'
     start = (f'python3 -m http.server --bind {IPV4_ANY} {FAULT_PORT} >/dev/null 2>&1 & echo $! > {pid_file}; '
