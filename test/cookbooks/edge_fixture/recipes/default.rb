@@ -6,6 +6,7 @@
 # place what the organisation's PKI and secret store deliver to a real host, the files of the
 # manifest test/kitchen/fixture wrote beside the site (CA bundle, endpoint certificates and
 # keys, the secrets the site references). The name server is a companion container.
+# At compile time: the estate's recipes read certificates and secrets while they compile.
 
 require 'json'
 
@@ -23,6 +24,7 @@ manifest.map { |entry| ::File.dirname(entry['path']) }.uniq.sort.each do |dir|
     group 'root'
     mode '0755'
     recursive true
+    compile_time true
   end
 end
 
@@ -33,5 +35,6 @@ manifest.each do |entry|
     group 'root'
     mode entry['mode']
     sensitive true
+    compile_time true
   end
 end
