@@ -55,7 +55,7 @@ def test_kitchen_yml_docker_suite_converges_its_site_host():
     assert instance['provisioner']['client_rb']['node_name'] == 'ctl1'
     assert instance['provisioner']['policyfile_path'] == 'test/kitchen/Policyfile.rb'
     assert instance['provisioner']['enforce_idempotency'] is True
-    assert instance['provisioner']['attributes'] == {'ipv6_edge': {'site_file': '/tmp/kitchen/data/kitchen.yml'}}
+    assert instance['provisioner']['attributes']['ipv6_edge'] == {'site_file': '/tmp/kitchen/data/kitchen.yml'}
     assert instance['provisioner']['data_path'] == str(PROJECT / '.kitchen' / 'data')
     assert instance['verifier']['command'].endswith('test/kitchen/verify'), instance['verifier']['command']
 

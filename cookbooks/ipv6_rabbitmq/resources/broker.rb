@@ -49,7 +49,7 @@ property :cookie, String,
 property :config_dir, String,
          default: '/etc/rabbitmq',
          callbacks: { 'is not an absolute path' => ->(v) { v.start_with?('/') } },
-         description: 'Directory of rabbitmq.conf, rabbitmq-env.conf, enabled_plugins and inetrc.'
+         description: 'Directory of rabbitmq.conf, rabbitmq-env.conf, advanced.config, enabled_plugins and inetrc.'
 
 property :cookie_path, String,
          default: '/var/lib/rabbitmq/.erlang.cookie',
@@ -115,6 +115,10 @@ action :create do
   terms = ->(staged) { Ipv6Rabbitmq::Check.erlang_terms_argv(staged) }
 
   config_template('inetrc', 'erlang_terms.erb', { terms: ['{inet6, true}'] }, verify_argv: terms)
+  # The syslog logger RabbitMQ always starts opens a UDP socket on the IPv4 wildcard (0.0.0.0,
+  # an ephemeral port, taking datagrams from anywhere) unless its destination is IPv6: ::1.
+  config_template('advanced.config', 'erlang_terms.erb', { terms: ['[{syslog, [{dest_host, {0,0,0,0,0,0,0,1}}]}]'] },
+                  verify_argv: terms)
   config_template('enabled_plugins', 'erlang_terms.erb', { terms: [Ipv6Rabbitmq::Config.plugins(nr.management)] },
                   verify_argv: terms)
   config_template('rabbitmq-env.conf', 'rabbitmq-env.conf.erb',

@@ -37,6 +37,10 @@ describe 'ipv6_rabbitmq_broker' do
       expect(rendered_lines('/etc/rabbitmq/enabled_plugins')).to include('[rabbitmq_management].')
     end
 
+    it 'sends the syslog logger to ::1, so that its socket is not on the IPv4 wildcard' do
+      expect(rendered_lines('/etc/rabbitmq/advanced.config')).to include('[{syslog, [{dest_host, {0,0,0,0,0,0,0,1}}]}].')
+    end
+
     it "bounds the init script's wait for the broker to boot" do
       expect(rendered_lines('/etc/default/rabbitmq-server')).to include('RABBITMQ_STARTUP_TIMEOUT=90')
     end
@@ -47,14 +51,14 @@ describe 'ipv6_rabbitmq_broker' do
     end
 
     it 'checks every file before it replaces the live one' do
-      %w(inetrc enabled_plugins rabbitmq.conf rabbitmq-env.conf).each do |name|
+      %w(inetrc advanced.config enabled_plugins rabbitmq.conf rabbitmq-env.conf).each do |name|
         expect(chef_run.template("/etc/rabbitmq/#{name}").verifications).not_to be_empty, name
       end
       expect(chef_run.template('/etc/rabbitmq/rabbitmq-env.conf').verifications.map(&:to_s)).to eq(['sh -n %{path}'])
     end
 
     it 'restarts the broker once at the end of the resource when a file changes, and starts it' do
-      %w(inetrc enabled_plugins rabbitmq.conf rabbitmq-env.conf).each do |name|
+      %w(inetrc advanced.config enabled_plugins rabbitmq.conf rabbitmq-env.conf).each do |name|
         expect(chef_run.template("/etc/rabbitmq/#{name}")).to notify('service[rabbitmq-server for rabbit@ctl1]').to(:restart).delayed
       end
       expect(chef_run.file('/var/lib/rabbitmq/.erlang.cookie')).to notify('service[rabbitmq-server for rabbit@ctl1]').to(:restart).delayed
