@@ -115,7 +115,7 @@ action :create do
   terms = ->(staged) { Ipv6Rabbitmq::Check.erlang_terms_argv(staged) }
 
   config_template('inetrc', 'erlang_terms.erb', { terms: ['{inet6, true}'] }, verify_argv: terms)
-  # The syslog logger RabbitMQ always starts opens a UDP socket on the IPv4 wildcard (0.0.0.0,
+  # The syslog logger RabbitMQ always starts opens a UDP socket on the IPv4 wildcard address (on
   # an ephemeral port, taking datagrams from anywhere) unless its destination is IPv6: ::1.
   config_template('advanced.config', 'erlang_terms.erb', { terms: ['[{syslog, [{dest_host, {0,0,0,0,0,0,0,1}}]}]'] },
                   verify_argv: terms)
