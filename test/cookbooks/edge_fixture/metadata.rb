@@ -6,3 +6,4 @@ description 'Kitchen only: installs what a real estate provides around a host (t
 version '0.1.0'
 chef_version '>= 18.0'
 supports 'debian', '>= 12.0'
+depends 'ipv6_common'

@@ -5,7 +5,8 @@
 # Kitchen only, first in the kitchen policy's run lists (test/kitchen/Policyfile.rb): puts in
 # place what the organisation's PKI and secret store deliver to a real host, the files of the
 # manifest test/kitchen/fixture wrote beside the site (CA bundle, endpoint certificates and
-# keys, the secrets the site references). The name server is a companion container.
+# keys, the secrets the site references), and the CA in the system trust store. The name server
+# is a companion container.
 # At compile time: the estate's recipes read certificates and secrets while they compile.
 
 require 'json'
@@ -37,4 +38,19 @@ manifest.each do |entry|
     sensitive true
     compile_time true
   end
+end
+
+# A real host trusts the organisation's CA system-wide: the services' own clients (Placement's
+# keystonemiddleware asking Keystone through the edge) verify against the system store.
+ca_bundle = Ipv6Common::Site.for_node(node).ca_bundle
+execute 'update-ca-certificates' do
+  action :nothing
+end
+
+file '/usr/local/share/ca-certificates/ipv6-edge-site-ca.crt' do
+  content lazy { ::File.read(ca_bundle) }
+  owner 'root'
+  group 'root'
+  mode '0644'
+  notifies :run, 'execute[update-ca-certificates]', :immediately
 end
