@@ -1,4 +1,5 @@
-"""Test Kitchen: kitchen.yml (Docker, for CI) lists a suite per role; the lab overlay converges and verifies."""
+"""Test Kitchen: kitchen.yml (Docker, for CI) lists a suite per converged role of site/kitchen.yml; the lab
+overlay converges and verifies. The Docker run itself is test/kitchen/test_kitchen_docker.py (tox -e kitchen)."""
 import subprocess
 
 import pytest
@@ -8,7 +9,8 @@ from v6lab import dns
 from v6lab.chef import chef_env
 from v6lab.lab import PROJECT
 
-ROLES = ('controller', 'compute', 'dns', 'ops')
+# The roles kitchen converges; the site's dns and ops hosts are docker-up's companions.
+ROLES = ('controller', 'compute')
 
 
 def kitchen(*args, env=None, argv_in=None):
@@ -21,8 +23,9 @@ def kitchen(*args, env=None, argv_in=None):
 
 
 def test_kitchen_yml_lists_a_docker_suite_per_site_role():
-    """CI users run kitchen.yml as is: every role a site host has is a debian-12 Docker suite."""
-    site = yaml.safe_load((PROJECT / 'site' / 'lab.yml').read_text())
+    """CI users run kitchen.yml as is: every converged role a host of the kitchen site has is a debian-12
+    Docker suite."""
+    site = yaml.safe_load((PROJECT / 'site' / 'kitchen.yml').read_text())
     roles = [role for role in ROLES if any(role in host['roles'] for host in site['hosts'].values())]
     status, output = kitchen('list', '--bare', )
     assert status == 0, output
@@ -38,21 +41,23 @@ _KitchenDump.add_multi_constructor('!ruby/', lambda loader, suffix, node: None)
 
 def test_kitchen_yml_docker_suite_converges_its_site_host():
     """The Docker suite for a role must converge that role's host: its IPv6 address and name from the
-    site, on an IPv6 network, reading the site from the file uploaded with it (never from attributes), and
-    verified through docker://."""
+    site, on an IPv6 network, resolving with the site's name server, reading the site from the file uploaded
+    with it (never from attributes), with the kitchen policy (the fixture first), and verified by the
+    verify script (docker:// and the ops companion)."""
     status, output = kitchen('diagnose', 'controller')
     assert status == 0, output
     instance = yaml.load(output[output.index('---'):], Loader=_KitchenDump)['instances']['controller-debian-12']
     run_options = instance['driver']['run_options'].split()
     assert instance['driver']['name'] == 'docker' and instance['transport']['name'] == 'docker'
-    assert '--ip6=2001:db8:10::11' in run_options and '--hostname=ctl1' in run_options, run_options
+    assert '--ip6=2001:db8:30::11' in run_options and '--hostname=ctl1' in run_options, run_options
+    assert '--network=ipv6-edge-kitchen' in run_options and '--dns=2001:db8:30::53' in run_options, run_options
     assert instance['provisioner']['named_run_list'] == 'controller'
     assert instance['provisioner']['client_rb']['node_name'] == 'ctl1'
-    assert instance['provisioner']['policyfile_path'] == 'Policyfile.rb'
+    assert instance['provisioner']['policyfile_path'] == 'test/kitchen/Policyfile.rb'
     assert instance['provisioner']['enforce_idempotency'] is True
-    assert instance['provisioner']['attributes'] == {'ipv6_edge': {'site_file': '/tmp/kitchen/data/lab.yml'}}
-    assert instance['provisioner']['data_path'] == str(PROJECT / 'site')
-    assert '--hosts=docker://$KITCHEN_CONTAINER_ID' in instance['verifier']['command']
+    assert instance['provisioner']['attributes']['ipv6_edge'] == {'site_file': '/tmp/kitchen/data/kitchen.yml'}
+    assert instance['provisioner']['data_path'] == str(PROJECT / '.kitchen' / 'data')
+    assert instance['verifier']['command'].endswith('test/kitchen/verify'), instance['verifier']['command']
 
 
 def test_kitchen_yml_fails_without_its_site():

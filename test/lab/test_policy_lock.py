@@ -46,3 +46,21 @@ def test_committed_lock_survives_install_and_two_exports(tmp_path):
                (tmp_path / 'export' / 'cookbook_artifacts').glob('*/*')}
     leaked = shipped & {'spec', 'test', '.rspec'}
     assert not leaked, f'chefignore lets these ship: {sorted(leaked)}'
+
+
+def test_kitchen_policy_runs_the_fixture_before_each_estate_role(tmp_path):
+    """Kitchen's policy (test/kitchen/Policyfile.rb) is the estate's: every named run list of the committed
+    lock, unchanged, after the fixture cookbook, so a suite converges exactly the users' role."""
+    work = tmp_path / 'repo'
+    shutil.copytree(PROJECT / 'cookbooks', work / 'cookbooks')
+    shutil.copytree(PROJECT / 'test' / 'cookbooks', work / 'test' / 'cookbooks')
+    (work / 'test' / 'kitchen').mkdir()
+    shutil.copy2(PROJECT / 'test' / 'kitchen' / 'Policyfile.rb', work / 'test' / 'kitchen' / 'Policyfile.rb')
+    shutil.copy2(LOCK, work / LOCK.name)
+    chef_cli(work / 'test' / 'kitchen', 'install', 'Policyfile.rb')
+    kitchen = json.loads((work / 'test' / 'kitchen' / 'Policyfile.lock.json').read_text())
+    estate = json.loads(LOCK.read_text())
+    fixture = ['recipe[edge_fixture::default]']
+    assert kitchen['named_run_lists'] == {role: fixture + items for role, items in estate['named_run_lists'].items()}
+    assert kitchen['run_list'] == fixture + estate['run_list']
+    assert set(kitchen['cookbook_locks']) == set(estate['cookbook_locks']) | {'edge_fixture'}

@@ -6,6 +6,7 @@ import ssl
 import pkitools
 from edge_verify.checks import rabbitmq, tls
 from edge_verify.facts import parsers
+from edge_verify.policy import Policy
 
 
 def test_v6only_broker_sockets_pass(lab, data):
@@ -22,6 +23,18 @@ def test_default_broker_sockets_are_each_reported(lab, data):
         ("dual_stack", "beam.smp on *:5672 (v6only:0, takes IPv4)"),
     ]
     assert all(p.host == "ctl1" and "ipv6_rabbitmq::default" in p.fix for p in problems)
+
+
+def test_epmd_on_ipv4_loopback_follows_the_loopback_policy(lab, data):
+    """epmd adds the loopback addresses lo has to ERL_EPMD_ADDRESS: with IPv4 loopback on lo it listens there too
+    (recorded in a Docker container whose lo keeps it)."""
+    listeners = [listener for listener in parsers.parse_ss(data("ss-rabbitmq-epmd-loopback.txt"))
+                 if listener.process == "epmd"]
+    assert len(listeners) == 3
+    allowed = rabbitmq.broker_socket_problems(lab, "ctl1", listeners, "cmp1", Policy(ipv4_loopback="allow"))
+    forbidden = rabbitmq.broker_socket_problems(lab, "ctl1", listeners, "cmp1", Policy(ipv4_loopback="forbid"))
+    assert allowed == []
+    assert [(p.code, p.found) for p in forbidden] == [("ipv4", "epmd on 127.0.0.1:4369 (IPv4)")]
 
 
 def test_a_stopped_broker_is_reported_on_its_host_only(lab):

@@ -91,7 +91,7 @@ property :cookie, String,
 property :config_dir, String,
          default: '/etc/rabbitmq',
          callbacks: { 'is not an absolute path' => ->(v) { v.start_with?('/') } },
-         description: 'Directory of rabbitmq.conf, rabbitmq-env.conf, enabled_plugins and inetrc.'
+         description: 'Directory of rabbitmq.conf, rabbitmq-env.conf, advanced.config, enabled_plugins and inetrc.'
 
 property :cookie_path, String,
          default: '/var/lib/rabbitmq/.erlang.cookie',

@@ -3,7 +3,8 @@
     edge-verify lint [--exclude GLOB ...] [PATH ...]
 
 With no PATH it scans the project from the current directory: the cookbooks (their specs and docs
-excepted), the site files, the Policyfile and the kitchen files. A PATH may be any file or directory,
+excepted), the site files, the Policyfile, the kitchen files and what kitchen runs around the suites
+(test/cookbooks, test/kitchen). A PATH may be any file or directory,
 such as a host's rendered /etc/keystone. Each finding is printed as `file:line:col: code: what; fix`,
 and the exit status is 1 when anything is found, 0 when the scan is clean.
 
@@ -18,7 +19,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_ROOTS = ("cookbooks", "site", "Policyfile.rb", "kitchen.yml", "kitchen.lab.yml")
+DEFAULT_ROOTS = ("cookbooks", "site", "Policyfile.rb", "kitchen.yml", "kitchen.lab.yml", "kitchen.docker-local.yml",
+                 "test/cookbooks", "test/kitchen")
 # Specs seed the violations the cookbooks refuse; prose and lock files are not deployed.
 DEFAULT_EXCLUDES = ("*/spec/*", "*.md", "*.lock.json", "*/.kitchen/*", "*/.git/*")
 MAX_BYTES = 2 * 1024 * 1024

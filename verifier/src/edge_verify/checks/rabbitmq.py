@@ -7,12 +7,14 @@ import json
 import ssl
 from urllib.parse import urlsplit
 
+from edge_verify.policy import Policy
 from edge_verify.problem import Problem
 from edge_verify.site import Endpoint
 
 BROKER_PROCESSES = ("beam.smp", "epmd")
 LOOPBACK = ipaddress.ip_address("::1")
 CONVERGE = "converge ipv6_rabbitmq::default on {host}"
+DEFAULT_POLICY = Policy()
 
 
 def _expects(site, host_name):
@@ -20,8 +22,11 @@ def _expects(site, host_name):
     return f"beam.smp and epmd only on {addresses} or ::1, or [::] with v6only"
 
 
-def broker_socket_problems(site, host_name, listeners, broker_host):
-    """Every socket of beam.smp and epmd is IPv6-only (::1, or v6only); on the broker host both run."""
+def broker_socket_problems(site, host_name, listeners, broker_host, policy=DEFAULT_POLICY):
+    """Every socket of beam.smp and epmd is IPv6-only (::1, or v6only); on the broker host both run.
+
+    epmd always adds the host's loopback addresses to ERL_EPMD_ADDRESS: where lo has 127.0.0.1 it listens
+    there too, which passes when the site's policy.ipv4_loopback allows listeners on IPv4 loopback."""
     problems = []
     expects = _expects(site, host_name)
     fix = CONVERGE.format(host=host_name)
@@ -30,6 +35,8 @@ def broker_socket_problems(site, host_name, listeners, broker_host):
         if listener.process not in BROKER_PROCESSES:
             continue
         address = listener.address
+        if address.version == 4 and address.is_loopback and policy.allows_ipv4_loopback:
+            continue
         if address.version == 4:
             code, what = "ipv4", "IPv4"
         elif address != LOOPBACK and listener.v6only is not True:

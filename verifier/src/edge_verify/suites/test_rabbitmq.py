@@ -22,9 +22,10 @@ def broker_host(site):
     return service["host"]
 
 
-def test_rabbitmq_sockets_are_v6only(site, site_host, facts, broker_host, check):
+def test_rabbitmq_sockets_are_v6only(site, site_host, facts, broker_host, policy, check):
     """A dual-stack or IPv4 beam.smp/epmd socket lets the broker, its cluster port or epmd be reached over IPv4."""
-    check(rabbitmq.broker_socket_problems(site, site_host.name, facts.listeners(), broker_host), host=site_host.name)
+    check(rabbitmq.broker_socket_problems(site, site_host.name, facts.listeners(), broker_host, policy),
+          host=site_host.name)
 
 
 def test_amqps_listens_v6only_on_site_addresses(site, site_host, facts, check):

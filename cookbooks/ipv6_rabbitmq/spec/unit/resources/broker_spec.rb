@@ -61,7 +61,7 @@ describe 'ipv6_rabbitmq_broker' do
     end
 
     it 'restarts the broker once at the end of the resource when a file changes, and starts it' do
-      %w(inetrc enabled_plugins rabbitmq.conf rabbitmq-env.conf).each do |name|
+      %w(inetrc advanced.config enabled_plugins rabbitmq.conf rabbitmq-env.conf).each do |name|
         expect(chef_run.template("/etc/rabbitmq/#{name}")).to notify('service[rabbitmq-server for rabbit@ctl1]').to(:restart).delayed
       end
       expect(chef_run.file('/var/lib/rabbitmq/.erlang.cookie')).to notify('service[rabbitmq-server for rabbit@ctl1]').to(:restart).delayed
