@@ -165,7 +165,7 @@ def cycle(site_file, state_dir, say=print, scan_endpoints=(), keep=False):
         stages.append(('scan', lambda: scan(state_dir, scan_endpoints, say=say)))
     results = []
     for name, stage in stages:
-        if results and not results[-1][1]:
+        if results and results[-1][1] != 'ok':
             results.append((name, 'not run', 0.0, ''))
         else:
             results.append(_timed(name, stage, say))
