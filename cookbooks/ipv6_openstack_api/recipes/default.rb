@@ -109,6 +109,7 @@ if (placement = plan.placement)
     processes placement[:workers]
     database_connection 'sqlite:////var/lib/placement/placement.db'
     auth_url placement[:auth_url]
+    ca_file site.ca_bundle
     service_user 'placement'
     service_password placement[:password]
     cache_backend plan.cache_backend

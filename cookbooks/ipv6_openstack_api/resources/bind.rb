@@ -68,6 +68,12 @@ property :auth_url, String,
              ->(v) { Ipv6OpenstackApi::Validate.https_name_url?(v) },
          }
 
+property :ca_file, String,
+         callbacks: { 'is not an absolute path; use the site\'s pki.ca_bundle' => ->(v) { v.start_with?('/') } },
+         description: 'The site\'s CA bundle (pki.ca_bundle): copied beside the service\'s settings as ca-bundle.pem, ' \
+                      'readable by the service, and named in [keystone_authtoken] cafile, so that the middleware ' \
+                      'verifies the identity endpoint with the organisation\'s CA (the system trust store need not hold it).'
+
 property :service_user, String,
          description: '[keystone_authtoken] username of the service\'s Keystone user (project service).'
 
@@ -116,10 +122,16 @@ action_class do
     data['cache'].merge!(settings.cache(r.cache_backend, r.memcache_servers)) if spec['cache_section'] && !r.memcache_servers.empty?
     if r.auth_url
       data['keystone_authtoken'].merge!(settings.authtoken(auth_url: r.auth_url, user: r.service_user || r.service,
-                                                           password: r.service_password, memcache_servers: r.memcache_servers))
+                                                           password: r.service_password, memcache_servers: r.memcache_servers,
+                                                           ca_file: r.ca_file && ca_copy))
       data['api']['auth_strategy'] = 'keystone'
     end
     settings.render(settings.merge(data, r.options))
+  end
+
+  # Where the service reads the site's CA bundle.
+  def ca_copy
+    ::File.join(::File.dirname(spec['conf']), 'ca-bundle.pem')
   end
 
   def checker
@@ -162,6 +174,16 @@ action :create do
     owner svc['user']
     group 'adm'
     mode '0750'
+  end
+
+  if new_resource.ca_file
+    file ca_copy do
+      content lazy { ::File.read(new_resource.ca_file) }
+      owner 'root'
+      group svc['user']
+      mode '0644'
+      notifies :restart, "service[#{svc['daemon']}]", :delayed
+    end
   end
 
   template svc['conf'] do

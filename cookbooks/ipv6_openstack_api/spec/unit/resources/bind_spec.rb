@@ -72,7 +72,14 @@ describe 'ipv6_openstack_api_bind' do
         database_connection 'mysql+pymysql://placement:pw@[2001:db8::5]/placement'
         transport_url 'rabbit://openstack:pw@[2001:db8:10::11]:5672/openstack'
         my_ip '2001:db8:10::11'
+        ca_file '/etc/pki/org-ca.pem'
       end
+    end
+
+    it 'gives the middleware a copy of the site CA bundle that the service can read' do
+      expect(rendered_lines(PLACEMENT_CONF)).to include('cafile = /etc/placement/ca-bundle.pem')
+      expect(chef_run).to create_file('/etc/placement/ca-bundle.pem').with(owner: 'root', group: 'placement', mode: '0644')
+      expect(chef_run.file('/etc/placement/ca-bundle.pem')).to notify('service[placement-api]').to(:restart).delayed
     end
 
     it 'points keystone_authtoken at the https name, with the same memcached form' do
