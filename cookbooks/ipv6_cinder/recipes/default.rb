@@ -37,8 +37,10 @@ end
 glance = site.endpoints['glance']
 
 %w(cinder-volume python3-cinder).push(Ipv6Cinder::Release.package(helper)).each do |name|
+  pinned = Ipv6Common::SiteDelivery.package_version(site, name)
   package name do
-    version Ipv6Common::SiteDelivery.package_version(site, name)
+    version pinned
+    not_if { Ipv6Common::Packages.installed?(name, pinned) }
   end
 end
 

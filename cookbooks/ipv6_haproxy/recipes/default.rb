@@ -25,8 +25,10 @@ end
 
 pem_dir = '/etc/haproxy/certs'
 
+haproxy_version = Ipv6Common::SiteDelivery.package_version(site, 'haproxy')
 package 'haproxy' do
-  version Ipv6Common::SiteDelivery.package_version(site, 'haproxy')
+  version haproxy_version
+  not_if { Ipv6Common::Packages.installed?('haproxy', haproxy_version) }
 end
 
 # Chef picks the service provider from the host: systemd where PID 1 is

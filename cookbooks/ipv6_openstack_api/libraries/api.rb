@@ -70,6 +70,13 @@ module Ipv6OpenstackApi
     "--http-socket #{url_host(address)}:#{Integer(port)} --ini #{ini}"
   end
 
+  # What the schema stamp holds: the package version and a digest of the
+  # database URL (which may carry a password), never the URL itself.
+  def schema_stamp(package_version, database_connection)
+    require 'digest'
+    "#{package_version || 'not-installed'} #{Digest::SHA256.hexdigest(database_connection.to_s)}"
+  end
+
   # Predicates used by the resources' callbacks.
   module Validate
     module_function

@@ -14,8 +14,10 @@ site = Ipv6Common::Site.for_node(node)
 plan = Ipv6OpenstackApi::Plan.new(site, node.name)
 
 if plan.memcached
+  memcached_version = Ipv6Common::SiteDelivery.package_version(site, 'memcached')
   package 'memcached' do
-    version Ipv6Common::SiteDelivery.package_version(site, 'memcached')
+    version memcached_version
+    not_if { Ipv6Common::Packages.installed?('memcached', memcached_version) }
   end
 
   template '/etc/memcached.conf' do

@@ -147,8 +147,10 @@ action :create do
   conf_dir = ::File.dirname(svc['conf'])
   ini = ::File.join(conf_dir, 'ipv6-uwsgi.ini')
 
+  pinned = new_resource.package_version
   package svc['package'] do
-    version new_resource.package_version if new_resource.package_version
+    version pinned if pinned
+    not_if { Ipv6Common::Packages.installed?(svc['package'], pinned) }
   end
 
   directory ::File.dirname(Ipv6OpenstackApi::OSLO_CHECK) do
@@ -220,12 +222,26 @@ action :create do
   end
 
   if new_resource.db_sync
+    # The stamp records the package version and the database the schema was
+    # last found current for: a run with neither changed skips the schema
+    # check (several seconds of the service's own start-up); an upgrade or
+    # another database runs the check, and db_sync when it fails.
+    schema_stamp = ::File.join(conf_dir, '.schema-current')
+    schema_key = lambda do
+      Ipv6OpenstackApi.schema_stamp(Ipv6Common::Packages.version(svc['package']), new_resource.database_connection)
+    end
     execute "#{new_resource.service} database schema" do
       command new_resource.db_sync
       user svc['user']
       group svc['user']
+      not_if { ::File.exist?(schema_stamp) && ::File.read(schema_stamp).strip == schema_key.call }
       not_if new_resource.db_synced_if, user: svc['user'], group: svc['user'] if new_resource.db_synced_if
       notifies :restart, "service[#{svc['daemon']}]", :delayed
+    end
+
+    file schema_stamp do
+      content lazy { "#{schema_key.call}\n" }
+      mode '0600'
     end
   end
 

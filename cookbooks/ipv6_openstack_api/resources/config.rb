@@ -133,8 +133,10 @@ action :create do
   check!
   settings = Ipv6OpenstackApi::Settings
 
+  pinned = new_resource.package_version
   package spec['package'] do
-    version new_resource.package_version if new_resource.package_version
+    version pinned if pinned
+    not_if { Ipv6Common::Packages.installed?(spec['package'], pinned) }
   end
 
   directory ::File.dirname(Ipv6OpenstackApi::OSLO_CHECK) do

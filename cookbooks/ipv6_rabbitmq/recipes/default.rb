@@ -24,8 +24,10 @@ elsif tls
   Chef::Log.warn("#{node.name}: policy.preflight is false in site #{site.name}: the AMQPS certificate is deployed unchecked")
 end
 
+rabbitmq_version = Ipv6Common::SiteDelivery.package_version(site, 'rabbitmq-server')
 package 'rabbitmq-server' do
-  version Ipv6Common::SiteDelivery.package_version(site, 'rabbitmq-server')
+  version rabbitmq_version
+  not_if { Ipv6Common::Packages.installed?('rabbitmq-server', rabbitmq_version) }
 end
 
 # Before anything that runs rabbitmqctl (a service status check does): the

@@ -61,6 +61,50 @@ describe 'ipv6_openstack_api_bind' do
     end
   end
 
+  context 'with a schema step, and the stamp of the installed package and the same database' do
+    STAMP = '/etc/keystone/.schema-current'.freeze
+    DB = 'sqlite:////var/lib/keystone/keystone.db'.freeze
+
+    recipe do
+      ipv6_openstack_api_bind 'keystone' do
+        backend_port 5000
+        database_connection DB
+        memcache_servers ['inet6:[::1]:11211']
+        db_sync 'keystone-manage db_sync'
+        db_synced_if 'keystone-manage db_sync --check'
+      end
+    end
+
+    let(:stamped_version) { '2:22.0.0-0+deb12u1' }
+
+    before do
+      stub_command('keystone-manage db_sync --check').and_return(false)
+      allow(Ipv6Common::Packages).to receive(:version).with('keystone').and_return('2:22.0.0-0+deb12u1')
+      allow(File).to receive(:exist?).and_call_original
+      allow(File).to receive(:exist?).with(STAMP).and_return(true)
+      allow(File).to receive(:read).and_call_original
+      allow(File).to receive(:read).with(STAMP).and_return("#{Ipv6OpenstackApi.schema_stamp(stamped_version, DB)}\n")
+    end
+
+    it 'skips the schema check and db_sync' do
+      expect(chef_run).not_to run_execute('keystone database schema')
+      expect(chef_run).to create_file(STAMP).with(mode: '0600')
+    end
+
+    context 'when the stamp is of another package version' do
+      let(:stamped_version) { '2:21.0.0-1' }
+
+      it 'runs db_sync once the check fails' do
+        expect(chef_run).to run_execute('keystone database schema').with(command: 'keystone-manage db_sync', user: 'keystone')
+      end
+    end
+
+    it 'holds a digest of the database URL, never the URL' do
+      expect(Ipv6OpenstackApi.schema_stamp('1', 'mysql+pymysql://keystone:secret@[2001:db8::5]/keystone'))
+        .to match(/\A1 \h{64}\z/)
+    end
+  end
+
   context 'with placement behind Keystone, pymemcache and a bracketed transport URL' do
     recipe do
       ipv6_openstack_api_bind 'placement' do
