@@ -208,6 +208,43 @@ module Ipv6Rabbitmq
       )
     end
 
+    # Runs a command that changes the broker; the reads of the run are dropped.
+    def self.change!(node, *args, input: nil)
+      run!(*args, input: input)
+    ensure
+      reads(node).clear
+    end
+
+    # What the broker's resources read in one Chef run (node.run_state lives for
+    # one run). Every rabbitmqctl call starts an Erlang VM, about 1.5-2 s, so a
+    # list is read once, beside the others, and dropped when a resource changes
+    # the broker. A failed read raises where its value is taken.
+    class Reads
+      def initialize
+        @pending = {}
+        @lock = Mutex.new
+      end
+
+      # Starts reading key in the background unless it is read or being read.
+      def prefetch(key, &block)
+        @lock.synchronize do
+          @pending[key] ||= Thread.new(&block).tap { |thread| thread.report_on_exception = false }
+        end
+      end
+
+      def fetch(key, &block)
+        prefetch(key, &block).value
+      end
+
+      def clear
+        @lock.synchronize { @pending.clear }
+      end
+    end
+
+    def self.reads(node)
+      node.run_state['ipv6_rabbitmq_reads'] ||= Reads.new
+    end
+
     def self.list_users
       users(run!('list_users', '--formatter', 'json').stdout)
     end

@@ -16,7 +16,9 @@ property :write, String, default: '.*', description: 'Regular expression of the 
 property :read, String, default: '.*', description: 'Regular expression of the resources the user may read from.'
 
 load_current_value do |desired|
-  found = Ipv6Rabbitmq::Ctl.list_user_permissions(desired.user)[desired.vhost]
+  found = Ipv6Rabbitmq::Ctl.reads(node).fetch([:permissions, desired.user]) do
+    Ipv6Rabbitmq::Ctl.list_user_permissions(desired.user)
+  end[desired.vhost]
   current_value_does_not_exist! unless found
 
   configure found.first
@@ -28,7 +30,7 @@ action :set do
   description 'Set the permissions when they differ.'
 
   converge_if_changed :configure, :write, :read do
-    Ipv6Rabbitmq::Ctl.run!('set_permissions', '-p', new_resource.vhost, new_resource.user,
+    Ipv6Rabbitmq::Ctl.change!(node, 'set_permissions', '-p', new_resource.vhost, new_resource.user,
                            new_resource.configure, new_resource.write, new_resource.read)
   end
 end

@@ -23,13 +23,16 @@ property :tags, Array,
          description: 'User tags (e.g. administrator, monitoring); [] for a plain client user.'
 
 load_current_value do |desired|
-  users = Ipv6Rabbitmq::Ctl.list_users
+  reads = Ipv6Rabbitmq::Ctl.reads(node)
+  users = reads.fetch(:users) { Ipv6Rabbitmq::Ctl.list_users }
   current_value_does_not_exist! unless users.key?(desired.username)
 
   tags users[desired.username]
   # The broker only says whether a password is right; a wrong one is held
   # as a value the desired password can never equal (never shown: sensitive).
   if desired.property_is_set?(:password)
+    # Its permissions are read while the broker checks the password.
+    reads.prefetch([:permissions, desired.username]) { Ipv6Rabbitmq::Ctl.list_user_permissions(desired.username) }
     right = Ipv6Rabbitmq::Ctl.authenticates?(desired.username, desired.password)
     password(right ? desired.password : "#{desired.password} (not the current password)")
   end
@@ -42,15 +45,15 @@ action :create do
     raise Ipv6Common::ConfigError, "ipv6_rabbitmq_user[#{new_resource.username}]: no password given; set password" unless new_resource.password
 
     converge_by("create RabbitMQ user #{new_resource.username}") do
-      Ipv6Rabbitmq::Ctl.run!('add_user', new_resource.username, input: new_resource.password)
-      Ipv6Rabbitmq::Ctl.run!('set_user_tags', new_resource.username, *new_resource.tags)
+      Ipv6Rabbitmq::Ctl.change!(node, 'add_user', new_resource.username, input: new_resource.password)
+      Ipv6Rabbitmq::Ctl.change!(node, 'set_user_tags', new_resource.username, *new_resource.tags)
     end
   else
     converge_if_changed :password do
-      Ipv6Rabbitmq::Ctl.run!('change_password', new_resource.username, input: new_resource.password)
+      Ipv6Rabbitmq::Ctl.change!(node, 'change_password', new_resource.username, input: new_resource.password)
     end
     converge_if_changed :tags do
-      Ipv6Rabbitmq::Ctl.run!('set_user_tags', new_resource.username, *new_resource.tags)
+      Ipv6Rabbitmq::Ctl.change!(node, 'set_user_tags', new_resource.username, *new_resource.tags)
     end
   end
 end
@@ -61,6 +64,6 @@ action :delete do
   return if current_resource.nil?
 
   converge_by("delete RabbitMQ user #{new_resource.username}") do
-    Ipv6Rabbitmq::Ctl.run!('delete_user', new_resource.username)
+    Ipv6Rabbitmq::Ctl.change!(node, 'delete_user', new_resource.username)
   end
 end

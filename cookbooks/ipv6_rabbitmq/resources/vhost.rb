@@ -11,7 +11,10 @@ property :vhost, String,
          description: 'Virtual host name (an entry of services.rabbitmq.vhosts, e.g. /openstack).'
 
 load_current_value do |desired|
-  current_value_does_not_exist! unless Ipv6Rabbitmq::Ctl.list_vhosts.include?(desired.vhost)
+  reads = Ipv6Rabbitmq::Ctl.reads(node)
+  # The users are read beside the vhosts: the user resources come next.
+  reads.prefetch(:users) { Ipv6Rabbitmq::Ctl.list_users }
+  current_value_does_not_exist! unless reads.fetch(:vhosts) { Ipv6Rabbitmq::Ctl.list_vhosts }.include?(desired.vhost)
 end
 
 action :create do
@@ -19,7 +22,7 @@ action :create do
 
   return unless current_resource.nil?
 
-  converge_by("create RabbitMQ vhost #{new_resource.vhost}") { Ipv6Rabbitmq::Ctl.run!('add_vhost', new_resource.vhost) }
+  converge_by("create RabbitMQ vhost #{new_resource.vhost}") { Ipv6Rabbitmq::Ctl.change!(node, 'add_vhost', new_resource.vhost) }
 end
 
 action :delete do
@@ -27,5 +30,5 @@ action :delete do
 
   return if current_resource.nil?
 
-  converge_by("delete RabbitMQ vhost #{new_resource.vhost}") { Ipv6Rabbitmq::Ctl.run!('delete_vhost', new_resource.vhost) }
+  converge_by("delete RabbitMQ vhost #{new_resource.vhost}") { Ipv6Rabbitmq::Ctl.change!(node, 'delete_vhost', new_resource.vhost) }
 end

@@ -5,7 +5,12 @@ describe 'ipv6_rabbitmq_user' do
   platform 'debian', '12'
 
   let(:broker) { FakeBroker.new }
-  before { allow(Ipv6Rabbitmq::Ctl).to receive(:run) { |*args, input: nil| broker.run(*args, input: input) } }
+  # The fake is taken here: the reads run in threads, and a `let` taken first from a thread waits for the
+  # example's own evaluation of chef_run.
+  before do
+    fake = broker
+    allow(Ipv6Rabbitmq::Ctl).to receive(:run) { |*args, input: nil| fake.run(*args, input: input) }
+  end
 
   recipe do
     ipv6_rabbitmq_vhost '/openstack'
