@@ -165,7 +165,7 @@ class ZoneServer:
         self.transfers.append(zone)
         if not self.transfer:
             raise zone_mod.TransferFailed("AXFR refused (REFUSED)")
-        return self.zones[dns.name.from_text(zone)]
+        return zone_mod.zone_rrsets(self.zones[dns.name.from_text(zone)])
 
     def query(self, name, rdtype):
         self.queries += 1
@@ -272,6 +272,43 @@ def test_dns_transport_turns_a_refused_transfer_into_the_fallback_reason(monkeyp
     with pytest.raises(zone_mod.TransferFailed, match=r"^AXFR refused \(NOTAUTH\)$"):
         transport.axfr(ZONE)
     assert transport.queries == 1
+
+
+def axfr_messages(site):
+    """An AXFR as a server sends it: SOA first and last, ctl1's AAAA set split over two messages."""
+    soa = f"{ZONE}. 300 IN SOA dns1.{ZONE}. hostmaster.{ZONE}. 1 3600 600 604800 300"
+    names = [f"{line.split()[0]} 300 IN AAAA {line.split()[2]}" for line in forward_lines(site)]
+    parts = [[soa, f"{ZONE}. 300 IN NS dns1.{ZONE}.", *names, f"ctl1.{ZONE}. 300 IN AAAA 2001:db8:10::11"],
+             [f"ctl1.{ZONE}. 300 IN AAAA 2001:db8:10::12", soa]]
+    return [dns.message.from_text("id 1\nopcode QUERY\nrcode NOERROR\nflags QR AA\n;QUESTION\n"
+                                  f"{ZONE}. IN AXFR\n;ANSWER\n" + "\n".join(part) + "\n") for part in parts]
+
+
+def test_dns_transport_reads_a_transfer_into_record_sets(lab, monkeypatch):
+    monkeypatch.setattr(dns.query, "xfr", lambda *args, **kwargs: iter(axfr_messages(lab)))
+    records = zone_mod.records_from_rrsets(ZONE, zone_mod.DnsTransport("2001:db8:10::53").axfr(ZONE), "AXFR")
+    assert records.records[(ZONE, "SOA")] == (f"dns1.{ZONE}. hostmaster.{ZONE}. 1 3600 600 604800 300",)
+    assert records.records[(f"ctl1.{ZONE}", "AAAA")] == ("2001:db8:10::11", "2001:db8:10::12")
+    assert found(checks.audit(lab, records)) == [("dns_aaaa_mismatch",
+                                                  "ctl1.lab.example.net has AAAA 2001:db8:10::11, 2001:db8:10::12")]
+
+
+def test_dns_transport_reports_a_transfer_cut_off(monkeypatch):
+    def cut_off(*args, **kwargs):
+        yield dns.message.make_response(dns.message.make_query(ZONE, "AXFR"))
+        raise EOFError
+
+    monkeypatch.setattr(dns.query, "xfr", cut_off)
+    with pytest.raises(zone_mod.TransferFailed, match=r"the server closed the connection"):
+        zone_mod.DnsTransport("2001:db8:10::53").axfr(ZONE)
+
+
+@pytest.mark.parametrize("name, address", [
+    (ipaddress.IPv6Address("2001:db8:10::11").reverse_pointer, ipaddress.IPv6Address("2001:db8:10::11")),
+    (REVERSE, None), ("1.0.0.0.ip6.arpa", None), (f"ctl1.{ZONE}", None),
+    ("g" + ipaddress.IPv6Address("2001:db8:10::11").reverse_pointer[1:], None)])
+def test_reverse_address_reads_only_whole_ip6_arpa_names(name, address):
+    assert zone_mod.reverse_address(name) == address
 
 
 def test_parse_answer_keeps_values_and_the_soa_zone():

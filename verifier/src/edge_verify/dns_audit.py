@@ -79,7 +79,7 @@ def _per_name_reverse(addresses, transport, zone, why, uncovered):
 def _transfer(transport, zone):
     """(ZoneRecords, "") from an AXFR, or (None, why there is none)."""
     try:
-        return zone_mod.records_from_zone(transport.axfr(zone), f"AXFR of {zone} from {transport.label}"), ""
+        return zone_mod.records_from_rrsets(zone, transport.axfr(zone), f"AXFR of {zone} from {transport.label}"), ""
     except TransferFailed as error:
         return None, str(error)
 

@@ -1,9 +1,9 @@
 """A zone's record sets as the DNS audit judges them: read whole by AXFR, or name by name.
 
-ZoneRecords holds what was read, however it was read; records_from_zone (a dns.zone.Zone, from
-AXFR or zone-file text) and parse_answer (one response message) are pure. DnsTransport is the
-network: one AXFR, or one query, to one server; the audit's collector takes any object with the
-same two methods, so tests can answer from constructed zones.
+ZoneRecords holds what was read, however it was read; records_from_rrsets (the record sets of an
+AXFR), records_from_zone (a dns.zone.Zone, e.g. from zone-file text) and parse_answer (one response
+message) are pure. DnsTransport is the network: one AXFR, or one query, to one server; the audit's
+collector takes any object with the same two methods, so tests can answer from constructed zones.
 """
 from __future__ import annotations
 
@@ -18,9 +18,7 @@ import dns.name
 import dns.query
 import dns.rcode
 import dns.rdatatype
-import dns.reversename
 import dns.xfr
-import dns.zone
 
 AXFR, PER_NAME = "axfr", "per-name"
 CNAME_DEPTH = 8  # CNAME links followed inside a transferred zone, as a resolver would
@@ -34,16 +32,18 @@ def name_text(name):
 
 def reverse_name(address):
     """The ip6.arpa name of an IPv6 address (name_text form)."""
-    return name_text(dns.reversename.from_address(str(address)))
+    return ipaddress.IPv6Address(str(address)).reverse_pointer
+
+
+HEX = frozenset("0123456789abcdef")
 
 
 def reverse_address(name):
-    """The IPv6 address an ip6.arpa name stands for, or None when it names no single address."""
-    try:
-        address = ipaddress.ip_address(dns.reversename.to_address(dns.name.from_text(name)))
-    except (dns.exception.SyntaxError, ValueError):
+    """The IPv6 address an ip6.arpa name of 32 nibbles stands for, or None for any other name."""
+    nibbles = name.removesuffix(".ip6.arpa").split(".") if name.endswith(".ip6.arpa") else ()
+    if len(nibbles) != 32 or not all(len(n) == 1 and n in HEX for n in nibbles):
         return None
-    return address if address.version == 6 else None
+    return ipaddress.IPv6Address(int("".join(reversed(nibbles)), 16))
 
 
 def in_zone(name, zone):
@@ -72,6 +72,7 @@ class ZoneRecords:
     absent: dict = dataclasses.field(default_factory=dict)
     failed: dict = dataclasses.field(default_factory=dict)
     why: str = ""       # on the per-name path: why not AXFR ("--no-axfr", "AXFR refused (NOTAUTH)")
+    _owners: dict = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def complete(self):
@@ -79,11 +80,13 @@ class ZoneRecords:
         return self.path == AXFR
 
     def owners(self):
-        """{name: sorted types} of every name that has records."""
-        found = {}
-        for name, rdtype in self.records:
-            found.setdefault(name, set()).add(rdtype)
-        return {name: sorted(types) for name, types in found.items()}
+        """{name: sorted types} of every name that has records (kept until an answer is added)."""
+        if self._owners is None:
+            found = {}
+            for name, rdtype in self.records:
+                found.setdefault(name, set()).add(rdtype)
+            self._owners = {name: sorted(types) for name, types in found.items()}
+        return self._owners
 
     def covers(self, name):
         if self.complete:
@@ -104,13 +107,14 @@ class ZoneRecords:
         if (name, rdtype) in self.records:
             return "ANSWER", list(self.records[(name, rdtype)])
         if self.complete:
-            return ("NODATA" if any(owner == name for owner, _ in self.records) else "NXDOMAIN"), []
+            return ("NODATA" if name in self.owners() else "NXDOMAIN"), []
         key = (name, rdtype)
         return self.absent.get(key) or self.failed.get(key) or "not asked", []
 
     def add_answer(self, name, rdtype, answer):
         """Record one per-name Answer."""
         key = (name, rdtype)
+        self._owners = None
         if answer.rcode == "NOERROR" and answer.values:
             self.records[key] = tuple(answer.values)
         elif answer.rcode in ("NOERROR", "NXDOMAIN"):
@@ -124,15 +128,26 @@ class ZoneRecords:
         return sum(len(values) for values in self.records.values())
 
 
-def records_from_zone(zone, source):
-    """ZoneRecords (AXFR path) from a dns.zone.Zone (from dns.zone.from_xfr or from_text)."""
-    origin = zone.origin
-    found = ZoneRecords(zone=name_text(origin), path=AXFR, source=source)
-    for name, rdataset in zone.iterate_rdatasets():
-        owner = name_text(name.derelativize(origin))
-        found.records[(owner, dns.rdatatype.to_text(rdataset.rdtype))] = tuple(
-            sorted({_value(rdata) for rdata in rdataset}))
+def records_from_rrsets(zone, rrsets, source):
+    """ZoneRecords (AXFR path) of zone from (absolute owner name, rdataset) pairs: the answer sections of
+    an AXFR (its SOA comes twice; a record set split over messages is joined) or a Zone's rdatasets."""
+    found = ZoneRecords(zone=name_text(zone), path=AXFR, source=source)
+    values = {}
+    for name, rdataset in rrsets:
+        key = (name_text(name), dns.rdatatype.to_text(rdataset.rdtype))
+        values.setdefault(key, set()).update(_value(rdata) for rdata in rdataset)
+    found.records = {key: tuple(sorted(found_values)) for key, found_values in values.items()}
     return found
+
+
+def zone_rrsets(zone):
+    """(absolute owner name, rdataset) of every record set of a dns.zone.Zone."""
+    return [(name.derelativize(zone.origin), rdataset) for name, rdataset in zone.iterate_rdatasets()]
+
+
+def records_from_zone(zone, source):
+    """ZoneRecords (AXFR path) from a dns.zone.Zone (e.g. dns.zone.from_text)."""
+    return records_from_rrsets(zone.origin, zone_rrsets(zone), source)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,12 +188,14 @@ class DnsTransport:
         return f"[{self.address}]:{self.port}"
 
     def axfr(self, zone):
-        """The zone (dns.zone.Zone); TransferFailed saying why when there is none (refused, no answer)."""
+        """Every record set of the zone, as (owner name, rrset); TransferFailed saying why when there is
+        none (refused, no answer, cut off). The messages are read to the end before anything is built
+        from them: a server closes a transfer its client reads too slowly."""
         self.queries += 1
         try:
-            return dns.zone.from_xfr(dns.query.xfr(self.address, zone, port=self.port, timeout=self.timeout,
-                                                   lifetime=max(self.timeout, 60.0), relativize=False),
-                                     relativize=False)
+            messages = list(dns.query.xfr(self.address, zone, port=self.port, timeout=self.timeout,
+                                          lifetime=max(self.timeout, 60.0), relativize=False))
+            return [(rrset.name, rrset) for message in messages for rrset in message.answer]
         except dns.xfr.TransferError as error:
             raise TransferFailed(f"AXFR refused ({dns.rcode.to_text(error.rcode)})") from error
         except EOFError as error:
