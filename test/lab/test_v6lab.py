@@ -1,10 +1,15 @@
 """The lab's pure parts, without a lab: zone, site rewriting, secret references, certificate options."""
 import datetime
+import ipaddress
 
+import dns.zone as dns_zone
 import pytest
 import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from edge_verify import site as site_mod
+from edge_verify.checks import dns_audit
+from edge_verify.facts import zone as zone_facts
 
 from v6lab import credentials, dns, pki
 from v6lab.lab import ENTER_HOST, PROJECT, Lab, resolve_site
@@ -31,6 +36,35 @@ def test_zone_extra_records_are_served_verbatim():
     """Fault tests inject records through this; an A record must reach the zone."""
     assert records(dns.zone_text(SITE, 1, ['ctl1.lab.example.net. A 192.0.2.1']))[-1] == \
         ['ctl1.lab.example.net.', 'A', '192.0.2.1']
+
+
+def test_reverse_zone_has_the_hosts_name_for_every_host_address():
+    """The DNS audit checks each site address's PTR; the lab serves one reverse zone per /64."""
+    zones = dns.reverse_zones(SITE)
+    assert list(zones) == ['0.0.0.0.0.1.0.0.8.b.d.0.1.0.0.2.ip6.arpa']
+    found = records(dns.reverse_zone_text(SITE, '0.0.0.0.0.1.0.0.8.b.d.0.1.0.0.2.ip6.arpa', 3))
+    ptr = {(name, value) for name, rtype, value in (r for r in found if r[1] == 'PTR')}
+    assert ptr == {(f"{ipaddress.IPv6Address(a).reverse_pointer}.", f"{h['fqdn']}.")
+                   for h in SITE['hosts'].values() for a in h['addresses']}
+    assert [r[1] for r in found if r[1] != 'PTR'] == ['SOA', 'NS'] and found[0][4] == '3'
+
+
+def test_knot_transfers_every_zone_to_the_ops_host_only(tmp_path):
+    """The audit from the ops host reads each zone with one AXFR; any other host is refused (and asks per name)."""
+    text = dns._config_text(Lab(tmp_path, SITE))
+    assert "address: [2001:db8:10::31]\n    action: transfer" in text
+    for zone in ('lab.example.net', *dns.reverse_zones(SITE)):
+        assert f'  - domain: {zone}\n    file: "{zone}.zone"\n    acl: transfer_to_ops\n' in text
+
+
+def test_lab_zones_pass_the_dns_audit():
+    """What the lab's Knot serves is what the site describes: the audit finds nothing in it."""
+    forward = dns_zone.from_text(dns.zone_text(SITE, 1), relativize=False)
+    reverse = [dns_zone.from_text(dns.reverse_zone_text(SITE, zone, 1), relativize=False)
+               for zone in dns.reverse_zones(SITE)]
+    site = site_mod.load(PROJECT / 'site' / 'lab.yml')
+    assert dns_audit.audit(site, zone_facts.records_from_zone(forward, 'AXFR'),
+                           [zone_facts.records_from_zone(r, 'AXFR') for r in reverse]) == []
 
 
 def test_resolve_site_moves_only_state_paths(tmp_path):

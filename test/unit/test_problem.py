@@ -1,7 +1,7 @@
 """One Problem type, rendered one way, with codes from one list."""
 import pytest
 
-from edge_verify.problem import CODES, SHARED_CODES, Problem, render
+from edge_verify.problem import CODES, SHARED_CODES, WARNING_CODES, Problem, render
 
 RUBY_SHARED = ("ipv4 dual_stack ipv4_mapped self_signed untrusted chain_incomplete expired expiring not_yet_valid "
                "san_mismatch key_mismatch key_mode weak_key weak_signature validity_too_long no_server_auth "
@@ -28,3 +28,10 @@ def test_unknown_code_is_refused():
     assert "ipv4" in CODES
     with pytest.raises(ValueError, match="unknown problem code 'ipv_4'"):
         Problem("h", "ipv_4", "", "", "", "")
+
+
+def test_only_warning_codes_are_warnings():
+    """A warning is shown but fails nothing; every other code is an error."""
+    assert WARNING_CODES <= CODES
+    assert Problem("dns1", "dns_unknown_name", "", "", "", "").level == "warning"
+    assert Problem("dns1", "dns_a_record", "", "", "", "").level == "error"

@@ -1,4 +1,6 @@
-"""Knot on the DNS host, authoritative for the site's zone: AAAA records only."""
+"""Knot on the DNS host, authoritative for the site's zone (AAAA records only) and for the reverse
+zone of each /64 of the hosts' addresses (a PTR per host address); AXFR of both to the ops host."""
+import ipaddress
 import subprocess
 
 from .lab import LabError, pid_alive, run, wait_until
@@ -6,17 +8,39 @@ from .lab import LabError, pid_alive, run, wait_until
 
 def zone_text(site, serial, extra=()):
     """The zone from the site: SOA, NS, AAAA per host and per endpoint, then extra lines verbatim."""
-    zone = site['dns']['zone']
     hosts = site['hosts']
-    server = hosts[site['dns']['server']]['fqdn']
-    lines = [f'$ORIGIN {zone}.', f"$TTL {site['dns'].get('ttl', 300)}",
-             f'@ SOA {server}. hostmaster.{zone}. {serial} 3600 600 604800 300',
-             f'@ NS {server}.']
+    lines = [f"$ORIGIN {site['dns']['zone']}.", *_soa_ns(site, serial)]
     for host in hosts.values():
         lines += [f"{host['fqdn']}. AAAA {address}" for address in host['addresses']]
     for endpoint in site.get('endpoints', {}).values():
         lines.append(f"{endpoint['fqdn']}. AAAA {hosts[endpoint['host']]['addresses'][0]}")
     return '\n'.join([*lines, *extra]) + '\n'
+
+
+def _soa_ns(site, serial):
+    zone = site['dns']['zone']
+    server = site['hosts'][site['dns']['server']]['fqdn']
+    return [f"$TTL {site['dns'].get('ttl', 300)}", f'@ SOA {server}. hostmaster.{zone}. {serial} 3600 600 604800 300',
+            f'@ NS {server}.']
+
+
+def reverse_zones(site):
+    """{ip6.arpa zone: [(address, fqdn), ...]}: one zone per /64 of the hosts' addresses, in site order."""
+    zones = {}
+    for host in site['hosts'].values():
+        for address in host['addresses']:
+            network = ipaddress.IPv6Network(f'{address}/64', strict=False)
+            nibbles = network.network_address.exploded.replace(':', '')[:16]
+            zones.setdefault('.'.join(reversed(nibbles)) + '.ip6.arpa', []).append((address, host['fqdn']))
+    return zones
+
+
+def reverse_zone_text(site, zone, serial):
+    """A reverse zone of reverse_zones(site): SOA, NS, a PTR to the host's name per address."""
+    lines = [f'$ORIGIN {zone}.', *_soa_ns(site, serial)]
+    lines += [f"{ipaddress.IPv6Address(address).reverse_pointer}. PTR {fqdn}."
+              for address, fqdn in reverse_zones(site)[zone]]
+    return '\n'.join(lines) + '\n'
 
 
 def _config_text(lab):
@@ -46,10 +70,10 @@ template:
     zonefile-sync: -1
 
 zone:
-  - domain: {site['dns']['zone']}
-    file: "{site['dns']['zone']}.zone"
+""" + ''.join(f"""  - domain: {zone}
+    file: "{zone}.zone"
     acl: transfer_to_ops
-"""
+""" for zone in (site['dns']['zone'], *reverse_zones(site)))
 
 
 def config_file(lab):
@@ -72,25 +96,27 @@ def _write_zone(lab, extra):
     return serial
 
 
-def served_serial(lab, client):
-    """The SOA serial the DNS server answers with, asked from inside client (None if no answer)."""
+def served_serial(lab, client, zone=None):
+    """The SOA serial the DNS server answers with for zone (default the site's), asked from inside client
+    (None if no answer)."""
     server = lab.address(lab.site['dns']['server'])
-    answer = subprocess.run(lab.argv_in(client, ['kdig', f'@{server}', lab.site['dns']['zone'], 'SOA',
+    answer = subprocess.run(lab.argv_in(client, ['kdig', f'@{server}', zone or lab.site['dns']['zone'], 'SOA',
                                                  '+short', '+time=1', '+retry=0']),
                             capture_output=True, text=True)
     fields = answer.stdout.split()
     return int(fields[2]) if len(fields) == 7 else None
 
 
-def _wait_served(lab, serial):
+def _wait_served(lab, serial, zone=None):
     client = lab.hosts_with_role('ops')[0]
     pid = int((lab.state_dir / 'pids' / 'knotd.pid').read_text())
 
     def served():
         if not pid_alive(pid):
             raise LabError(f"knotd exited; see {lab.state_dir / 'logs' / 'knotd.log'}")
-        return served_serial(lab, client) == serial
-    wait_until(f'DNS on {lab.site["dns"]["server"]} to serve serial {serial}', served)
+        return served_serial(lab, client, zone) == serial
+    wait_until(f'DNS on {lab.site["dns"]["server"]} to serve {zone or lab.site["dns"]["zone"]} serial {serial}',
+               served)
 
 
 def start(lab):
@@ -98,8 +124,12 @@ def start(lab):
         lab.dir('knot', directory)
     config_file(lab).write_text(_config_text(lab))
     serial = _write_zone(lab, ())
+    for zone in reverse_zones(lab.site):  # written once: the fault tests change the forward zone only
+        (lab.state_dir / 'knot' / 'zones' / f'{zone}.zone').write_text(reverse_zone_text(lab.site, zone, 1))
     lab.spawn(lab.site['dns']['server'], 'knotd', ['knotd', '-c', config_file(lab)])
     _wait_served(lab, serial)
+    for zone in reverse_zones(lab.site):
+        _wait_served(lab, 1, zone)
 
 
 def set_extra_records(lab, records):

@@ -72,10 +72,12 @@ def converge(state_dir, hosts=None, say=print, runs=2):
 
 def verify(state_dir, pytest_args=(), say=print):
     """Run the verifier's suites inside the ops host against every host over ssh, then its
-    client-side checks again from every compute host (TLS and DNS as a compute node sees them).
+    client-side checks again from every compute host (TLS and DNS as a compute node sees them),
+    then the whole-zone DNS audit from the ops host (about a second: one AXFR per zone).
 
     Every pass runs even when an earlier one failed. With a narrowed selection (extra arguments or
-    PYTEST_ADDOPTS) a pass may select nothing, but some pass must run a test."""
+    PYTEST_ADDOPTS) a pass may select nothing, but some pass must run a test; the DNS audit, which
+    pytest's selection cannot narrow, runs only when nothing is narrowed."""
     lab = Lab.open(state_dir)
     targets = ','.join(f'ssh://root@[{lab.address(host)}]' for host in lab.hosts)
     transport = f"--transport-url-file={lab.state_dir / 'rabbitmq' / 'oslo_messaging.conf'}"
@@ -94,6 +96,11 @@ def verify(state_dir, pytest_args=(), say=print):
             failed.append(f'pytest in {client} exited {status} ({summary}); see {report}')
     if not selected:
         failed.append(f'the selection {" ".join(pytest_args) or os.environ["PYTEST_ADDOPTS"]} leaves no test')
+    if not narrowed:
+        try:
+            counts.append(dns_audit(state_dir, say=say))
+        except LabError as error:
+            failed.append(str(error))
     if failed:
         raise LabError('; '.join(failed))
     return '; '.join(counts)
@@ -143,6 +150,37 @@ def scan(state_dir, endpoints=(), full=False, say=print):
     if process.wait() != 0:
         raise LabError(f'{last}; see {log} and {report}')
     return last
+
+
+def dns_audit_report(lab, client):
+    return lab.state_dir / f'dns-audit-{client}.json'
+
+
+def dns_audit(state_dir, client=None, no_axfr=False, say=print):
+    """`edge-verify dns-audit` from client (default the ops host, which Knot allows to transfer the zones;
+    from any other host the transfer is refused and the audit asks per name). Returns its summary line;
+    LabError when it finds an error (warnings pass). Report: STATE/dns-audit-CLIENT.json."""
+    lab = Lab.open(state_dir)
+    client = client or lab.hosts_with_role('ops')[0]
+    if client not in lab.hosts:
+        raise LabError(f'no host {client} in {lab.site_file}; hosts: {", ".join(lab.hosts)}')
+    package = verifier.ensure(lab.state_dir / 'verifier')
+    report = dns_audit_report(lab, client)
+    report.unlink(missing_ok=True)
+    argv = lab.argv_in(client, ['/usr/bin/python3', '-m', 'edge_verify', 'dns-audit', f'--site={lab.site_file}',
+                                '--report', 'json', str(report), *(['--no-axfr'] if no_axfr else [])])
+    log = lab.path('logs', f'dns-audit-{client}.log')
+    with log.open('w') as out:
+        process = subprocess.Popen(argv, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   env=verifier.env(package))
+        last = ''
+        for line in process.stdout:
+            out.write(line)
+            last = line.strip() or last
+            say(f'  [{client}] {line.rstrip()}')
+    if process.wait() != 0:
+        raise LabError(f'{client}: {last}; see {log} and {report}')
+    return f'{client}: {last}'
 
 
 def junit_counts(junit):

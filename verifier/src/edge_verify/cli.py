@@ -4,10 +4,9 @@
     edge-verify check-site FILE       validate a site file; print every problem, exit 1 if any
     edge-verify lint [PATH ...]       IPv6 lint of deployment code and rendered config (see edge_verify.lint)
     edge-verify scan [OPTIONS]        testssl.sh against every site endpoint (edge-verify scan --help)
+    edge-verify dns-audit [OPTIONS]   the whole zone and its reverse zones against the site (--help)
 """
 import sys
-
-import pytest
 
 from edge_verify import lint
 from edge_verify import site as site_mod
@@ -39,8 +38,12 @@ def main(argv=None):
     if argv[:1] == ["scan"]:
         from edge_verify import scan
         return scan.main(argv[1:])
+    if argv[:1] == ["dns-audit"]:
+        from edge_verify import dns_audit
+        return dns_audit.main(argv[1:])
     if argv[:1] in (["-h"], ["--help"]) and len(argv) == 1:
         print(__doc__)
+    import pytest  # here: the other commands start without it
     # `python -m edge_verify` imports the package before pytest could mark the plugin for rewriting.
     return pytest.main(["-W", "ignore::pytest.PytestAssertRewriteWarning", "--pyargs", SUITES, *argv])
 

@@ -55,8 +55,15 @@ VERIFIER_CODES = frozenset((
     "cinder_foreign_option",  # cinder.conf holds a target option of another release (silently ignored)
     "cinder_my_ip",         # my_ip unset, bracketed or not a site address of the host
     "iscsi_discovery",      # SendTargets discovery of the site portal finds no target
+    "dns_ptr_mismatch",     # a site address whose PTR is missing or names another name, or a PTR to a name
+                            # whose AAAA does not hold the address
+    "dns_unknown_name",     # a name in the site's zone that is no site host or endpoint (a warning)
 ))
 CODES = SHARED_CODES | VERIFIER_CODES
+# Codes that ask an operator to look, without failing a command on their own: every other code is an error.
+WARNING_CODES = frozenset((
+    "dns_unknown_name",
+))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +81,11 @@ class Problem:
 
     def __str__(self):
         return f"{self.host}: {self.found}; site expects {self.expects}; fix {self.fix} [{self.code}; {self.source}]"
+
+    @property
+    def level(self):
+        """"warning" for WARNING_CODES, else "error"."""
+        return "warning" if self.code in WARNING_CODES else "error"
 
     def to_dict(self):
         return dataclasses.asdict(self)

@@ -6,17 +6,27 @@ from edge_verify.checks._text import address_text, addresses_text
 from edge_verify.problem import Problem
 
 
+def name_expects(fqdn, expected):
+    """What the site expects of a name it publishes."""
+    return f"AAAA {addresses_text(expected)} and no A record for {fqdn}"
+
+
+def zone_fix(site, key):
+    """Where a name's records are fixed: the site's zone on its DNS host."""
+    return f"the zone {site.zone} on {site.dns_server} (it publishes {key} of {site.source})"
+
+
 def name_problems(site, client, key, fqdn, expected, aaaa, a, server=None):
     """DNS answers (parsers.DnsAnswer) for fqdn: AAAA equal to the site's addresses and no A record.
 
     key is the site key that owns the name (hosts.ctl1, endpoints.keystone)."""
     server = server or site.dns_server
     source = f"DNS queries to {server} from {client}"
-    expects = f"AAAA {addresses_text(expected)} and no A record for {fqdn}"
-    zone_fix = f"the zone {site.zone} on {site.dns_server} (it publishes {key} of {site.source})"
+    expects = name_expects(fqdn, expected)
+    fix_zone = zone_fix(site, key)
     found = []
 
-    def problem(code, text, fix=zone_fix):
+    def problem(code, text, fix=fix_zone):
         found.append(Problem(client, code, text, expects, fix, source))
 
     if aaaa.status in ("NXDOMAIN", "NODATA"):
@@ -27,7 +37,7 @@ def name_problems(site, client, key, fqdn, expected, aaaa, a, server=None):
         problem("dns_aaaa_mismatch", f"{fqdn} has AAAA {addresses_text(aaaa.addresses)}")
     if a.status == "ANSWER":
         problem("dns_a_record", f"{fqdn} has A {addresses_text(a.addresses)}",
-                f"remove the A record from {zone_fix}")
+                f"remove the A record from {fix_zone}")
     elif a.status not in ("NODATA", "NXDOMAIN"):
         problem("dns_unreachable", f"{fqdn} A query gave {a.status}", f"the DNS server {server}")
     return found

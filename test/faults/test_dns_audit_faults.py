@@ -1,0 +1,51 @@
+"""The whole-zone DNS audit sees what no per-name check can: from the ops host (one AXFR per zone) an A record
+on a site name and a name the site does not know; from the compute host, which Knot refuses a transfer, it
+falls back to per-name queries and still sees the A record."""
+import json
+import time
+
+from lab_cli import lab_command
+from v6lab import dns
+
+BUDGET = 15.0  # seconds for the whole test: break, audit from two hosts, repair, audit
+
+
+def audit(lab, host=None):
+    """`lab dns-audit [--host HOST]`: (exit status, output, the audit's JSON report)."""
+    client = host or lab.hosts_with_role('ops')[0]
+    result = lab_command(lab.state_dir, 'dns-audit', *(['--host', host] if host else []))
+    output = result.stdout + result.stderr
+    report = lab.state_dir / f'dns-audit-{client}.json'
+    assert report.exists(), f'the audit from {client} wrote no report:\n{output}'
+    return result.returncode, output, json.loads(report.read_text())
+
+
+def findings(report):
+    """{(code, name)}: the name is the first word of what was found."""
+    return {(problem['code'], problem['found'].split()[0]) for problem in report['problems']}
+
+
+def test_dns_audit_sees_an_a_record_and_a_name_the_site_does_not_know(lab):
+    started = time.monotonic()
+    name = lab.site['endpoints']['keystone']['fqdn']
+    unknown = f"legacy.{lab.site['dns']['zone']}"
+    compute = lab.hosts_with_role('compute')[0]
+    status, output, report = audit(lab)
+    assert status == 0 and report['path'] == 'axfr' and report['problems'] == [], f'the clean lab fails:\n{output}'
+    assert [zone['path'] for zone in report['zones']] == ['axfr', 'axfr'], f'no reverse zone transferred:\n{output}'
+    dns.set_extra_records(lab, [f'{name}. A 192.0.2.5', f'{unknown}. A 192.0.2.6'])
+    try:
+        status, output, report = audit(lab)
+        compute_status, compute_output, per_name = audit(lab, compute)
+    finally:
+        dns.set_extra_records(lab, [])
+    assert status == 1 and report['path'] == 'axfr', output
+    assert findings(report) == {('dns_a_record', name), ('dns_unknown_name', unknown)}, output
+    assert {p['level'] for p in report['problems'] if p['code'] == 'dns_unknown_name'} == {'warning'}, output
+    assert compute_status == 1 and per_name['path'] == 'per-name', compute_output
+    assert all(zone['why'].startswith('AXFR refused') for zone in per_name['zones']), compute_output
+    assert findings(per_name) == {('dns_a_record', name)}, compute_output
+    status, output, report = audit(lab)
+    assert status == 0 and report['problems'] == [], f'the audit still fails after the repair:\n{output}'
+    seconds = time.monotonic() - started
+    assert seconds < BUDGET, f'the test took {seconds:.1f} s (budget {BUDGET:.0f} s)'
