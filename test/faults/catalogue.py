@@ -30,7 +30,8 @@ PROBLEM = Path('verifier/src/edge_verify/problem.py')
 CODE_LISTS = ('SHARED_CODES', 'VERIFIER_CODES')
 EMITTERS = tuple(Path('verifier/src/edge_verify') / part for part in ('checks', 'facts', 'suites'))
 FAULTS = Path('test/faults')
-RUBY = 'cookbooks/*/libraries/*.rb'
+# Where the codes the verifier's checks do not emit are used instead: Chef's refusals, the site loaders' messages.
+ELSEWHERE = ('cookbooks/*/libraries/*.rb', 'site/schema.json')
 TABLE = Path('docs/fault-catalogue.md')
 MARKER = 'fault'
 MARKER_OPTIONS = ('codes', 'unrepaired', 'note')
@@ -65,7 +66,7 @@ class Fault:
 class Catalogue:
     codes: dict     # name -> Code, in problem.py's order
     emitted: dict   # name -> [FILE:LINE, ...] where a check, fact or suite names it
-    ruby: dict      # name -> [FILE, ...] of the Ruby libraries that name it
+    elsewhere: dict  # name -> [FILE, ...] of the cookbooks' libraries and the site schema that name it
     faults: list    # Fault, in file and line order
     errors: list    # markers that name unknown codes or cannot be read
 
@@ -87,7 +88,7 @@ def read(root=ROOT):
         unknown = [code for code in fault.codes + fault.unrepaired if code not in codes]
         if unknown:
             errors.append(f'{fault.where}: {fault.test} names {", ".join(unknown)}, not a code of {PROBLEM}')
-    return Catalogue(codes, emitted_codes(root, codes), ruby_codes(root, codes), faults, errors)
+    return Catalogue(codes, emitted_codes(root, codes), named_elsewhere(root, codes), faults, errors)
 
 
 def known_codes(root):
@@ -124,10 +125,11 @@ def _place_order(place):
     return path, int(line)
 
 
-def ruby_codes(root, codes):
-    """name -> [FILE] of the cookbooks' libraries that name the code as a string or a symbol."""
+def named_elsewhere(root, codes):
+    """name -> [FILE] of the cookbooks' libraries and the site schema that name the code as a string or a
+    symbol."""
     found = {}
-    for path in sorted(root.glob(RUBY)):
+    for path in sorted(path for pattern in ELSEWHERE for path in root.glob(pattern)):
         text = path.read_text()
         for code in codes:
             if re.search(rf"""(['"]){code}\1|:{code}\b""", text):
@@ -178,13 +180,21 @@ def _param_id(param):
     return None
 
 
-def _fault(test, call, where, errors):
+def _literal(node, assigned):
+    """The value of a literal, or of a module-level name bound to one."""
+    if isinstance(node, ast.Name) and node.id in assigned:
+        node = assigned[node.id]
+    return ast.literal_eval(node)
+
+
+def _fault(test, call, where, assigned, errors):
     """The Fault a marker call states, or None after adding why it cannot be read to errors."""
     try:
-        (what,) = [ast.literal_eval(arg) for arg in call.args]
-        options = {keyword.arg: ast.literal_eval(keyword.value) for keyword in call.keywords}
+        (what,) = [_literal(arg, assigned) for arg in call.args]
+        options = {keyword.arg: _literal(keyword.value, assigned) for keyword in call.keywords}
     except (ValueError, TypeError, SyntaxError):
-        errors.append(f'{where}: the fault marker of {test} takes one literal text and literal options only')
+        errors.append(f'{where}: the fault marker of {test} takes one text and options that are literals '
+                      '(or module-level names bound to literals)')
         return None
     unknown = sorted(set(options) - set(MARKER_OPTIONS))
     lists = [options.get(name, ()) for name in ('codes', 'unrepaired')]
@@ -209,7 +219,7 @@ def fault_markers(root):
 
         def add(test, mark):
             placed.add(id(mark))
-            fault = _fault(test, mark, f'{relative}:{mark.lineno}', errors)
+            fault = _fault(test, mark, f'{relative}:{mark.lineno}', assigned, errors)
             if fault is not None:
                 faults.append(fault)
 
@@ -298,7 +308,7 @@ def render(catalogue):
     ]
     for code in emitted:
         for fault in catalogue.covering(code):
-            what = fault.what + (f' ({fault.note})' if fault.note else '')
+            what = fault.what + (f'; {fault.note}' if fault.note else '')
             lines.append(f'| {_code(code)} | {_cell(codes[code].catches)} | {_cell(what)} | `{fault.test}` |')
     lines += ['', '## Gaps: emitted, no fault test', '']
     if gaps:
@@ -313,16 +323,20 @@ def render(catalogue):
                   '| check (code) | fault injected | test |', '|---|---|---|']
         lines += [f'| {_code(code)} | {_cell(fault.what)} | `{fault.test}` |' for code, fault in unrepaired]
     lines += ['', '## Faults without a verifier code', '',
-              'Faults the converge refuses: chef-client stops, naming the problem, before it changes anything, '
-              'so no check of the verifier is run.', '',
+              'Faults no check of the verifier is run against: the converge refuses them (chef-client stops, '
+              'naming the problem, before it changes anything), or another check proves them (the note says '
+              'which).', '',
               '| fault injected | test | note |', '|---|---|---|']
     lines += [f'| {_cell(fault.what)} | `{fault.test}` | {_cell(fault.note)} |' for fault in refused]
     lines += ['', '## Codes the verifier does not emit', '',
-              '| code | what it catches | emitted by |', '|---|---|---|']
+              'No check, fact or suite of the verifier emits these. The Ruby side uses them (the cookbooks\' '
+              'libraries: chef-client refuses the converge with the code), and so do the site loaders (the messages '
+              'of `site/schema.json`); a code named nowhere is left over.', '',
+              '| code | what it catches | named in |', '|---|---|---|']
     for code in silent:
-        ruby = catalogue.ruby.get(code)
-        by = f'the Ruby side only ({", ".join(f"`{path}`" for path in ruby)})' if ruby else 'nothing'
-        lines.append(f'| {_code(code)} | {_cell(codes[code].catches)} | {by} |')
+        places = catalogue.elsewhere.get(code)
+        named = ', '.join(f'`{path}`' for path in places) if places else 'nowhere'
+        lines.append(f'| {_code(code)} | {_cell(codes[code].catches)} | {named} |')
     return '\n'.join(lines) + '\n'
 
 

@@ -61,6 +61,8 @@ def openstack(lab, *argv):
     return done.stdout.strip()
 
 
+@pytest.mark.fault('memcached listening on :: (-l ::), restarted', codes=('api_not_loopback',),
+                   note='repair: a converge')
 def test_memcached_on_a_wildcard_is_found_and_converge_repairs_it(api, saved):
     conf = saved(ETC / 'memcached.conf')
     conf.write_text(conf.read_text().replace('-l ::1', '-l ::'))
@@ -71,6 +73,8 @@ def test_memcached_on_a_wildcard_is_found_and_converge_repairs_it(api, saved):
     repaired_by_converge(api, 'test_openstack_services_listen_only_on_loopback')
 
 
+@pytest.mark.fault('Placement\'s [keystone_authtoken] auth_url on Keystone\'s address instead of its name',
+                   codes=('url_ip_literal',), note='repair: a converge')
 def test_address_in_authtoken_url_is_found(api, saved):
     conf = saved(ETC / 'placement' / 'placement.conf')
     conf.write_text(conf.read_text().replace('auth_url = https://keystone.lab.example.net:5000',
@@ -84,6 +88,8 @@ def test_address_in_authtoken_url_is_found(api, saved):
     assert passed, output
 
 
+@pytest.mark.fault('Placement\'s public catalog entry set to http://[2001:db8:10::11]:8778',
+                   codes=('catalog_ip_literal', 'catalog_http'), note='repair: a converge')
 def test_catalog_entry_on_an_address_is_found_and_converge_repairs_it(api):
     endpoint_id = openstack(api, 'endpoint', 'list', '--service', 'placement', '--interface', 'public',
                             '-f', 'value', '-c', 'ID')
@@ -95,6 +101,8 @@ def test_catalog_entry_on_an_address_is_found_and_converge_repairs_it(api):
     repaired_by_converge(api, 'test_catalog_matches_site')
 
 
+@pytest.mark.fault('Keystone\'s memcache_servers on a port where no memcached listens, Keystone restarted',
+                   codes=('memcached_no_hits',), note='repair: a converge')
 def test_keystone_without_its_cache_is_found_and_converge_repairs_it(api, saved):
     conf = saved(ETC / 'keystone' / 'keystone.conf')
     conf.write_text(conf.read_text().replace('memcache_servers = inet6:[::1]:11211',

@@ -3,12 +3,15 @@
 getent shows as a ::ffff: address)."""
 from pathlib import Path
 
+import pytest
 from lab_cli import failed_with, lab_verify
 from v6lab import dns
 
 SELECTION = 'name_has_aaaa_and_no_a'
 
 
+@pytest.mark.fault('an A record (192.0.2.5) beside keystone\'s AAAA in the zone', codes=('dns_a_record',),
+                   note='repair: the zone the site describes')
 def test_name_check_sees_a_stale_a_record_from_every_client(lab):
     """The DNS server is asked for type A directly, so both client passes see the record."""
     endpoint = lab.site['endpoints']['keystone']
@@ -26,6 +29,8 @@ def test_name_check_sees_a_stale_a_record_from_every_client(lab):
     assert passed, f'the name checks still fail after the repair:\n{output}'
 
 
+@pytest.mark.fault('an IPv4 line (192.0.2.7) for cinder\'s name in the compute host\'s /etc/hosts',
+                   codes=('ipv4_mapped',), note='repair: the saved /etc/hosts back')
 def test_name_check_sees_a_compute_hosts_ipv4_hosts_line(lab):
     """Only the client with the bad line is wrong: the second pass, from the compute host, must catch it."""
     endpoint = lab.site['endpoints']['cinder']

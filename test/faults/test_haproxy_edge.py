@@ -104,6 +104,10 @@ CERT_FAULTS = {
 }
 
 
+@pytest.mark.fault('a bad leaf at the site\'s paths for keystone: self-signed, expired, of another CA, for another '
+                   'name, with a mismatched key, without its intermediate, with a 1024-bit key, signed with SHA-1',
+                   note='chef-client refuses it before HAProxy is touched, and clients reconnecting all along see no '
+                   'error; the files are put back, no converge after')
 @pytest.mark.parametrize('fault', sorted(CERT_FAULTS))
 def test_converge_refuses_bad_certificate_while_edge_keeps_serving(edge, keystone_files, fault, tmp_path):
     """A bad certificate must stop the run before HAProxy is touched: the message names the endpoint,
@@ -223,7 +227,27 @@ def restore(saved):
         os.chmod(path, mode)
 
 
-@pytest.mark.parametrize('fault', sorted(BEHIND_CHEFS_BACK))
+SAVED_BACK = 'repair: the saved haproxy.cfg and PEMs back, a reload'
+
+
+@pytest.mark.parametrize('fault', [
+    pytest.param('dual_stack_listener', marks=pytest.mark.fault(
+        'a dual-stack `bind :::8443` added to the keystone frontend', codes=('unexpected_listener',),
+        note=SAVED_BACK)),
+    pytest.param('self_signed_glance', marks=pytest.mark.fault(
+        'a self-signed leaf served for glance', codes=('self_signed',), note=SAVED_BACK)),
+    pytest.param('other_name_on_cinder', marks=pytest.mark.fault(
+        'a leaf of the organisation CA for glance\'s name served for cinder', codes=('san_mismatch',),
+        note=SAVED_BACK)),
+    pytest.param('tls_1_0', marks=pytest.mark.fault(
+        'TLS 1.0 and every cipher allowed (ssl-min-ver TLSv1.0, SECLEVEL=0)', codes=('tls_version_accepted',),
+        note='repair: a converge')),
+    pytest.param('no_hsts', marks=pytest.mark.fault(
+        'the Strict-Transport-Security header removed from every frontend', codes=('hsts',), note=SAVED_BACK)),
+    pytest.param('http_links', marks=pytest.mark.fault(
+        'X-Forwarded-Proto no longer set, so the APIs behind the edge link to http://', codes=('http_link',),
+        note=SAVED_BACK)),
+])
 def test_verifier_sees_edge_broken_behind_chefs_back(edge, fault):
     """Each check must fail on the property it guards, from every client that runs it; after the repair
     (a converge for CONVERGE_REPAIRS) the same checks pass again."""
@@ -249,6 +273,8 @@ def test_verifier_sees_edge_broken_behind_chefs_back(edge, fault):
     assert passed, f'the edge is still broken after the repair:\n{output}'
 
 
+@pytest.mark.fault('the runtime API socket opened to every user (mode 666)', codes=('socket_mode',),
+                   note='repair: a reload recreates it')
 def test_verifier_sees_a_stats_socket_others_can_open(edge):
     """The runtime API socket opened to every user must fail its check (HAProxy recreates it with
     the configured mode on its next reload)."""

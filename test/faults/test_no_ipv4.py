@@ -27,6 +27,9 @@ def test_no_ipv4_in_lab_host(lab, host):
     assert ipv4_problems(lab, host) == []
 
 
+@pytest.mark.fault('an IPv4 address on lo and a 0.0.0.0 socket in the ops host',
+                   note='proves the lab\'s own check above (ip -4 addr, ss -4), not the verifier; both are removed '
+                   'and the check is clean again')
 def test_ipv4_check_sees_an_address_and_a_listener(lab):
     """The check above must see IPv4 when it is there (binding 0.0.0.0 works even with no IPv4 address)."""
     host = lab.hosts_with_role('ops')[0]
@@ -59,6 +62,9 @@ signal.pause()
 '''
 
 
+@pytest.mark.fault('in the ops host: an IPv4 address on lo, a 0.0.0.0 socket, a dual-stack `*:P` socket and a '
+                   'v6only `[::]:P` socket', codes=('ipv4', 'dual_stack', 'not_site_address'),
+                   note='repair: the address deleted, the sockets closed')
 def test_verifier_host_checks_see_ipv4_and_only_ipv4(lab):
     """The integration suite's host checks fail on an IPv4 address, a 0.0.0.0 socket and a dual-stack
     `*:P` socket; a v6only `[::]:P` socket takes no IPv4 (testinfra's is_listening would call it
@@ -90,6 +96,8 @@ def test_verifier_host_checks_see_ipv4_and_only_ipv4(lab):
     assert passed, f'the host checks still fail after the repair:\n{output}'
 
 
+@pytest.mark.fault('127.0.0.1/8 on the ops host\'s lo, where the site forbids IPv4 loopback', codes=('ipv4',),
+                   note='the default policy passes it; repair: the address deleted')
 def test_ipv4_loopback_passes_by_default_and_fails_where_the_site_forbids_it(lab):
     """127.0.0.1 on lo is on every ordinary host: the default policy (allow) passes it, and the lab's
     site, which sets policy.ipv4_loopback: forbid, fails it with code ipv4."""

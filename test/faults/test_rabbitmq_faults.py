@@ -94,6 +94,9 @@ def controller(edge):
     return edge.hosts_with_role('controller')[0]
 
 
+@pytest.mark.fault('an A record (192.0.2.11) for the broker host\'s name',
+                   note='chef-client\'s preflight refuses it before the broker is touched (dns_a_record in its log, '
+                   'or the record in its output); the record is removed, no converge after')
 def test_orphaned_a_record_stops_converge_before_broker(edge, controller):
     lab = edge
     """The stale A record of dual-stack days must be named and stop the run; the broker keeps running untouched."""
@@ -111,6 +114,9 @@ def test_orphaned_a_record_stops_converge_before_broker(edge, controller):
     assert broker_state(lab, controller) == before
 
 
+@pytest.mark.fault('a 127.0.1.1 line for the broker host\'s name in its /etc/hosts',
+                   note='the preflight refuses it before the broker is configured; the line is removed, no converge '
+                   'after')
 def test_ipv4_hosts_line_stops_converge_before_broker(edge, controller):
     lab = edge
     """A 127.0.1.1 line maps the node name to IPv4; the run must stop before the broker is configured."""
@@ -151,6 +157,7 @@ def test_durable_message_survives_config_change_restart(edge, controller):
     assert consumed.returncode == 0 and consumed.stdout.strip() == body, consumed.stdout + consumed.stderr
 
 
+@pytest.mark.fault('the guest user added back to the broker', codes=('guest_user',), note='repair: a converge')
 def test_verifier_sees_the_guest_user(edge, controller):
     lab = edge
     """guest back on the broker must fail its check with guest_user; a converge removes it again."""
@@ -170,6 +177,9 @@ def test_verifier_sees_the_guest_user(edge, controller):
     assert passed, f'guest is still there after a converge:\n{output}'
 
 
+@pytest.mark.fault('the orphaned A record, also in the broker host\'s /etc/hosts, with policy.preflight false',
+                   note='records what the broker itself does; with the preflight back on the same converge is '
+                   'refused, and once the record is gone the host converges')
 def test_preflight_off_records_the_brokers_own_failure(edge, controller):
     lab = edge
     """Without the preflight nothing stops the orphaned A record: record what the broker itself does and prints,
@@ -228,6 +238,8 @@ def assert_amqps_clean(lab, why):
     assert passed, f'the AMQPS checks fail {why}:\n{output}\n{problems}'
 
 
+@pytest.mark.fault('a self-signed pair in the broker\'s TLS files, the broker restarted',
+                   codes=('self_signed', 'amqp_round_trip'), note='repair: a converge')
 def test_verifier_sees_a_self_signed_amqps_certificate(lab, controller):
     """A self-signed pair swapped into the broker's TLS files behind Chef's back and the broker restarted: the
     certificate check reports self_signed on the broker host from every client, the AMQPS round trip fails;
@@ -257,6 +269,8 @@ def test_verifier_sees_a_self_signed_amqps_certificate(lab, controller):
     assert_amqps_clean(lab, 'after the converge that repairs them')
 
 
+@pytest.mark.fault('the AMQPS listener dropped from rabbitmq.conf, the broker restarted',
+                   codes=('listener_missing', 'amqp_round_trip'), note='repair: a converge')
 def test_verifier_sees_the_amqps_listener_removed(lab, controller):
     """The ssl listener dropped from rabbitmq.conf behind Chef's back and the broker restarted: the listener
     check reports listener_missing on the broker host, the round trip fails; a converge restores it."""
@@ -278,6 +292,10 @@ def test_verifier_sees_the_amqps_listener_removed(lab, controller):
     assert_amqps_clean(lab, 'after the converge that restores the listener')
 
 
+@pytest.mark.fault('an unfit AMQPS pair at services.rabbitmq.tls: self-signed, for another name, expired, without '
+                   'its intermediate, with a mismatched key',
+                   note='the converge stops while the run list compiles, the broker untouched; putting the good pair '
+                   'back is the whole repair')
 @pytest.mark.parametrize('fault, message', [
     ({'self_signed': True}, 'is self-signed'),
     ({'san': ['rabbitmq.lab.example.net']}, 'not ctl1.lab.example.net'),
