@@ -1,6 +1,7 @@
 """RabbitMQ on the controller: the preflight stops a converge before the broker is touched, the broker's own
 behaviour without the preflight is recorded, a config-change restart loses no durable message, and AMQPS
-(certificate, listener) broken behind Chef's back is seen by the verifier and repaired by a converge."""
+(certificate, listener) broken behind Chef's back is seen by the verifier and repaired by a converge; a client
+config without AMQPS and CLI tools without inet6 distribution are seen, and repaired with the saved file."""
 import os
 import pwd
 import re
@@ -326,3 +327,52 @@ def test_unfit_broker_certificate_stops_converge_before_broker(lab, controller, 
     assert 'services.rabbitmq.tls.' in said and message in said, said[-3000:]
     assert 'ipv6_rabbitmq_broker[' not in log and 'apt_package[rabbitmq-server]' not in log, log[-3000:]
     assert broker_state(lab, controller) == before
+
+
+@pytest.mark.fault('the client config without AMQPS: transport_url on the cleartext AMQP port, no ssl, no ssl_ca_file',
+                   codes=('amqp_cleartext',), note='repair: the saved client config back')
+def test_verifier_sees_a_client_config_without_amqps(lab, controller):
+    """Where the site turns AMQPS on, a client config on the cleartext port still gets its messages through (the
+    broker listens there too) and sends the service's password in clear: the round trip passes, so the client
+    check must name the config, from every client that reads it."""
+    ops, client = lab.hosts_with_role('ops')[0], lab.hosts_with_role('compute')[0]
+    path = Path(lab.state_dir, 'rabbitmq', 'oslo_messaging.conf')
+    good = path.read_text()
+    service = lab.site['services']['rabbitmq']
+    tls_port, plain_port = service['tls'].get('port', 5671), service.get('port', 5672)
+    url = transport_url(lab)
+    assert f':{tls_port}/' in url and ssl_ca_file(lab), f'{path} does not use AMQPS before the fault:\n{good}'
+    cleartext = good.replace(url, url.replace(f':{tls_port}/', f':{plain_port}/'))
+    path.write_text(re.sub(r'^ssl(_ca_file)? = .*\n', '', cleartext, flags=re.M))
+    try:
+        passed, output, problems = lab_verify(lab.state_dir, 'amqp_client_round_trip')
+    finally:
+        path.write_text(good)
+    assert not passed, output
+    for name in (ops, client):
+        assert failed_with(problems, name, 'test_amqp_client_round_trip', 'amqp_cleartext',
+                           f'transport_url on port {plain_port}'), problems
+    passed, output, problems = lab_verify(lab.state_dir, 'amqp_client_round_trip')
+    assert passed, f'the client check still fails with the saved client config back:\n{output}\n{problems}'
+
+
+@pytest.mark.fault('CTL_ERL_ARGS (the CLI tools\' inet6 distribution) dropped from rabbitmq-env.conf',
+                   codes=('broker_unreachable',), note='repair: the saved rabbitmq-env.conf back')
+def test_verifier_sees_the_cli_tools_without_inet6_distribution(lab, controller):
+    """On a host without IPv4 the CLI tools reach the node over inet6 distribution only: without it operators (and
+    the init script's status) lose rabbitmqctl while the broker runs on. The CLI reads the file on every call, so
+    neither the fault nor the repair needs a restart."""
+    env_conf = Path('/etc/netns') / lab.ns(controller) / 'rabbitmq' / 'rabbitmq-env.conf'
+    good = env_conf.read_text()
+    assert re.search(r'^CTL_ERL_ARGS=', good, re.M), f'{env_conf} sets no CTL_ERL_ARGS:\n{good}'
+    selection = 'rabbitmq_diagnostics_work_over_inet6'
+    ops = lab.hosts_with_role('ops')[0]
+    env_conf.write_text(re.sub(r'^CTL_ERL_ARGS=.*\n', '', good, flags=re.M))
+    try:
+        passed, output, problems = lab_verify(lab.state_dir, selection)
+    finally:
+        env_conf.write_text(good)
+    assert not passed and failed_with(problems, ops, 'test_rabbitmq_diagnostics_work_over_inet6',
+                                      'broker_unreachable', 'rabbitmq-diagnostics -q ping'), output
+    passed, output, _ = lab_verify(lab.state_dir, selection)
+    assert passed, f'the CLI checks still fail with the saved rabbitmq-env.conf back:\n{output}'
