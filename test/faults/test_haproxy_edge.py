@@ -1,6 +1,7 @@
 """The HAProxy edge under faults: bad certificates are refused before HAProxy sees them while it keeps
-serving; the verifier catches an edge broken behind Chef's back, and a converge repairs it; a new leaf
-is taken in by a reload that lets a request in flight finish.
+serving; the verifier catches an edge broken behind Chef's back (a bind, a served certificate, the TLS
+versions, a header), and the saved files with a reload, or a converge, repair it; a new leaf is taken in
+by a reload that lets a request in flight finish.
 """
 import datetime
 import os

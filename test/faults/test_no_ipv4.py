@@ -30,8 +30,8 @@ def test_no_ipv4_in_lab_host(lab, host):
 
 
 @pytest.mark.fault('an IPv4 address on lo and a 0.0.0.0 socket in the ops host',
-                   note='proves the lab\'s own check above (ip -4 addr, ss -4), not the verifier; both are removed '
-                   'and the check is clean again')
+                   note='proves the lab\'s own IPv4 check (ip -4 addr, ss -4, as test_no_ipv4_in_lab_host runs it), '
+                   'not the verifier; both are removed and the check is clean again')
 def test_ipv4_check_sees_an_address_and_a_listener(lab):
     """The check above must see IPv4 when it is there (binding 0.0.0.0 works even with no IPv4 address)."""
     host = lab.hosts_with_role('ops')[0]
