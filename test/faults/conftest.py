@@ -4,13 +4,18 @@ A lab left up by `lab cycle --keep` (the lab stage before this one, with every s
 twice, the second run changing nothing, and verified) is taken over instead of building another.
 Each fault test breaks one property, sees the check's code, repairs it, and sees the check clean
 again, so the next test starts from a clean lab. test_down.py, which takes the lab down itself,
-runs last."""
+runs last.
+
+Every fault test carries a `fault` marker: the fault in words and the codes it sees (catalogue.py writes
+docs/fault-catalogue.md from them). A marker naming an unknown code stops the collection, and a test that
+passed must have seen exactly the codes its marker names."""
 import json
 import tempfile
 from pathlib import Path
 
 import pytest
-from lab_cli import lab_command
+import catalogue
+from lab_cli import SEEN, lab_command
 from v6lab import netns
 from v6lab.chef import FINISHED
 from v6lab.lab import Lab, state_dir_from
@@ -19,9 +24,50 @@ from v6lab.stages import KEPT, RUN_BEFORE
 LAST = ('test_down.py',)
 
 
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'fault(what, codes=(), unrepaired=(), note=""): the fault the test '
+                            'injects, in words; codes: the problem codes it sees appear and, after the repair, gone; '
+                            'unrepaired: codes it sees appear without checking the repair; none: the converge refuses '
+                            'the fault (test/faults/catalogue.py writes docs/fault-catalogue.md from these)')
+
+
 def pytest_collection_modifyitems(items):
-    """The modules that end the lab run after every other fault test."""
+    """The modules that end the lab run after every other fault test; a fault marker naming an unknown code
+    is a usage error."""
+    known = catalogue.known_codes(catalogue.ROOT)
+    unknown = [f'{item.nodeid}: {code}' for item in items for marker in item.iter_markers(catalogue.MARKER)
+               for code in (*marker.kwargs.get('codes', ()), *marker.kwargs.get('unrepaired', ()))
+               if code not in known]
+    if unknown:
+        raise pytest.UsageError(f'fault markers name codes that are not in {catalogue.PROBLEM}:\n'
+                                + '\n'.join(unknown))
     items.sort(key=lambda item: Path(str(item.fspath)).name in LAST)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep whether the test itself passed, for the marker check below."""
+    outcome = yield
+    if call.when == 'call':
+        item.fault_call_passed = outcome.get_result().passed
+
+
+@pytest.fixture(autouse=True)
+def fault_marker_names_what_the_test_saw(request):
+    """A test that passed saw (lab_cli.failed_with) exactly the codes its fault marker names, so the catalogue
+    says what the tests prove."""
+    SEEN.clear()
+    yield
+    if not getattr(request.node, 'fault_call_passed', False):
+        return
+    marker = request.node.get_closest_marker(catalogue.MARKER)
+    named = set()
+    if marker is not None:
+        named = set(marker.kwargs.get('codes', ())) | set(marker.kwargs.get('unrepaired', ()))
+    if named != SEEN:
+        pytest.fail(f'the test saw {", ".join(sorted(SEEN)) or "no code"}, its fault marker names '
+                    f'{", ".join(sorted(named)) or "none"}: mark it with '
+                    f'@pytest.mark.fault(WHAT, codes={tuple(sorted(SEEN))!r})', pytrace=False)
 
 
 def fresh_state_dir():

@@ -1,7 +1,9 @@
 """The HAProxy edge under faults: bad certificates are refused before HAProxy sees them while it keeps
-serving; the verifier catches an edge broken behind Chef's back, and a converge repairs it; a new leaf
-is taken in by a reload that lets a request in flight finish.
+serving; the verifier catches an edge broken behind Chef's back (a bind, a served certificate, the TLS
+versions, a header), and the saved files with a reload, or a converge, repair it; a new leaf is taken in
+by a reload that lets a request in flight finish.
 """
+import datetime
 import os
 import re
 import select
@@ -104,6 +106,10 @@ CERT_FAULTS = {
 }
 
 
+@pytest.mark.fault('a bad leaf at the site\'s paths for keystone: self-signed, expired, of another CA, for another '
+                   'name, with a mismatched key, without its intermediate, with a 1024-bit key, signed with SHA-1',
+                   note='chef-client refuses it before HAProxy is touched, and clients reconnecting all along see no '
+                   'error; the files are put back, no converge after')
 @pytest.mark.parametrize('fault', sorted(CERT_FAULTS))
 def test_converge_refuses_bad_certificate_while_edge_keeps_serving(edge, keystone_files, fault, tmp_path):
     """A bad certificate must stop the run before HAProxy is touched: the message names the endpoint,
@@ -176,6 +182,57 @@ def break_stats_socket_mode(lab):
     (lab.run_dir(EDGE_HOST) / 'haproxy' / 'admin.sock').chmod(0o666)
 
 
+def serve_leaf(lab, name, **options):
+    """Serve endpoint NAME a leaf issued with the options of pki.Authority.issue, as HAProxy reads a PEM: the
+    certificate file (the leaf, then the intermediate unless left out), then the key."""
+    endpoint = lab.site['endpoints'][name]
+    work = lab.dir('faults')
+    pki.authority(lab).issue(endpoint['fqdn'], work / f'{name}.crt', work / f'{name}.key', **options)
+    pki.write_private(HAPROXY_ETC / 'certs' / f'{name}.pem',
+                      (work / f'{name}.crt').read_bytes() + (work / f'{name}.key').read_bytes())
+
+
+def _from_now(days):
+    return datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days)
+
+
+def break_with_expired_neutron(lab):
+    serve_leaf(lab, 'neutron', expired=True)
+
+
+def break_with_expiring_neutron(lab):
+    """Valid today, and for a third of the site's expiry window (pki.expiry_window_days) more."""
+    serve_leaf(lab, 'neutron', not_after=_from_now(lab.site['pki']['expiry_window_days'] / 3))
+
+
+def break_with_neutron_not_yet_valid(lab):
+    """Issued with a validity that starts tomorrow (a clock ahead on the issuing side)."""
+    serve_leaf(lab, 'neutron', not_before=_from_now(1))
+
+
+def break_with_other_ca_on_nova(lab):
+    """A leaf and intermediate of a CA the site's bundle does not hold."""
+    serve_leaf(lab, 'nova', other_ca=True)
+
+
+def break_with_nova_without_intermediate(lab):
+    serve_leaf(lab, 'nova', intermediate=False)
+
+
+def break_with_tls_1_3_only(lab):
+    cfg = HAPROXY_ETC / 'haproxy.cfg'
+    cfg.write_text(re.sub(r'(ssl-default-bind-options ssl-min-ver )\S+', r'\1TLSv1.3', cfg.read_text()))
+
+
+def break_with_nova_on_another_port(lab):
+    """The nova frontend bound to the endpoint's port + 10000: nothing answers where the site says."""
+    port = lab.site['endpoints']['nova']['port']
+    cfg = HAPROXY_ETC / 'haproxy.cfg'
+    text = cfg.read_text()
+    assert f']:{port} v6only' in text, f'no bind on port {port} in {cfg}'
+    cfg.write_text(text.replace(f']:{port} v6only', f']:{port + 10000} v6only'))
+
+
 OPS, CMP = 'ops1', 'cmp1'
 # fault: (breaker, -k selection, [(client that must see it, test name prefix, problem code, offender)]).
 # Client-side checks run from the ops host and again from the compute host: both must see the fault.
@@ -199,6 +256,39 @@ BEHIND_CHEFS_BACK = {
     'http_links': (break_forwarded_proto, 'links_to_https and nova', [
         (client, 'test_api_through_edge_links_to_https[nova]', 'http_link', 'http://nova.lab.example.net:8774/')
         for client in (OPS, CMP)]),
+    'expired_neutron': (break_with_expired_neutron, 'neutron and cert', [
+        (client, test, 'expired', 'neutron') for client in (OPS, CMP) for test in (
+            'test_endpoint_cert_chains_to_org_ca[neutron]',
+            'test_endpoint_cert_is_issued_named_and_not_expiring[neutron]')]),
+    'expiring_neutron': (break_with_expiring_neutron, 'neutron and cert', [
+        (client, 'test_endpoint_cert_is_issued_named_and_not_expiring[neutron]', 'expiring', 'neutron')
+        for client in (OPS, CMP)]),
+    'neutron_not_yet_valid': (break_with_neutron_not_yet_valid, 'neutron and cert', [
+        (client, test, 'not_yet_valid', 'neutron') for client in (OPS, CMP) for test in (
+            'test_endpoint_cert_chains_to_org_ca[neutron]',
+            'test_endpoint_cert_is_issued_named_and_not_expiring[neutron]')]),
+    'other_ca_on_nova': (break_with_other_ca_on_nova, 'nova and cert', [
+        (client, test, 'untrusted', 'nova') for client in (OPS, CMP) for test in (
+            'test_endpoint_cert_chains_to_org_ca[nova]',
+            'test_endpoint_cert_is_issued_named_and_not_expiring[nova]')]),
+    # A verifying client says only "unable to get local issuer certificate" (untrusted); the presented chain
+    # shows the intermediate is what is missing.
+    'nova_without_intermediate': (break_with_nova_without_intermediate, 'nova and cert', [
+        (client, 'test_endpoint_cert_is_issued_named_and_not_expiring[nova]', 'chain_incomplete', 'nova')
+        for client in (OPS, CMP)]),
+    'tls_1_3_only': (break_with_tls_1_3_only, 'refuses_tls_before_1_2 and keystone', [
+        (client, 'test_endpoint_refuses_tls_before_1_2[keystone]', 'tls_version_refused', 'refuses TLSv1.2')
+        for client in (OPS, CMP)]),
+    # The site port refuses connections: the edge check misses the listener, a verifying client cannot
+    # connect (no certificate to judge), and the API cannot be reached by name.
+    'nova_on_another_port': (
+        break_with_nova_on_another_port,
+        'haproxy_binds_only_site_v6_addresses or (nova and (chains_to_org_ca or links_to_https))', [
+            (OPS, 'test_haproxy_binds_only_site_v6_addresses', 'listener_missing', 'nova'),
+            *[(client, 'test_endpoint_cert_chains_to_org_ca[nova]', 'tls_handshake', 'connection failed')
+              for client in (OPS, CMP)],
+            *[(client, 'test_api_through_edge_links_to_https[nova]', 'http_error', 'nova.lab.example.net:8774')
+              for client in (OPS, CMP)]]),
 }
 
 
@@ -223,7 +313,44 @@ def restore(saved):
         os.chmod(path, mode)
 
 
-@pytest.mark.parametrize('fault', sorted(BEHIND_CHEFS_BACK))
+SAVED_BACK = 'repair: the saved haproxy.cfg and PEMs back, a reload'
+
+
+@pytest.mark.parametrize('fault', [
+    pytest.param('dual_stack_listener', marks=pytest.mark.fault(
+        'a dual-stack `bind :::8443` added to the keystone frontend', codes=('unexpected_listener',),
+        note=SAVED_BACK)),
+    pytest.param('self_signed_glance', marks=pytest.mark.fault(
+        'a self-signed leaf served for glance', codes=('self_signed',), note=SAVED_BACK)),
+    pytest.param('other_name_on_cinder', marks=pytest.mark.fault(
+        'a leaf of the organisation CA for glance\'s name served for cinder', codes=('san_mismatch',),
+        note=SAVED_BACK)),
+    pytest.param('tls_1_0', marks=pytest.mark.fault(
+        'TLS 1.0 and every cipher allowed (ssl-min-ver TLSv1.0, SECLEVEL=0)', codes=('tls_version_accepted',),
+        note='repair: a converge')),
+    pytest.param('no_hsts', marks=pytest.mark.fault(
+        'the Strict-Transport-Security header removed from every frontend', codes=('hsts',), note=SAVED_BACK)),
+    pytest.param('http_links', marks=pytest.mark.fault(
+        'X-Forwarded-Proto no longer set, so the APIs behind the edge link to http://', codes=('http_link',),
+        note=SAVED_BACK)),
+    pytest.param('expired_neutron', marks=pytest.mark.fault(
+        'an expired leaf of the organisation CA served for neutron', codes=('expired',), note=SAVED_BACK)),
+    pytest.param('expiring_neutron', marks=pytest.mark.fault(
+        'a leaf served for neutron that expires inside the site\'s expiry window (in a third of it)',
+        codes=('expiring',), note=SAVED_BACK)),
+    pytest.param('neutron_not_yet_valid', marks=pytest.mark.fault(
+        'a leaf served for neutron whose validity starts tomorrow', codes=('not_yet_valid',), note=SAVED_BACK)),
+    pytest.param('other_ca_on_nova', marks=pytest.mark.fault(
+        'a leaf for nova\'s name, with its intermediate, from a CA the site\'s bundle does not hold',
+        codes=('untrusted',), note=SAVED_BACK)),
+    pytest.param('nova_without_intermediate', marks=pytest.mark.fault(
+        'nova\'s leaf served without its intermediate', codes=('chain_incomplete',), note=SAVED_BACK)),
+    pytest.param('tls_1_3_only', marks=pytest.mark.fault(
+        'TLS 1.2 refused by the edge (ssl-min-ver TLSv1.3)', codes=('tls_version_refused',), note=SAVED_BACK)),
+    pytest.param('nova_on_another_port', marks=pytest.mark.fault(
+        'the nova frontend bound to another port than the endpoint\'s',
+        codes=('listener_missing', 'tls_handshake', 'http_error'), note=SAVED_BACK)),
+])
 def test_verifier_sees_edge_broken_behind_chefs_back(edge, fault):
     """Each check must fail on the property it guards, from every client that runs it; after the repair
     (a converge for CONVERGE_REPAIRS) the same checks pass again."""
@@ -249,6 +376,8 @@ def test_verifier_sees_edge_broken_behind_chefs_back(edge, fault):
     assert passed, f'the edge is still broken after the repair:\n{output}'
 
 
+@pytest.mark.fault('the runtime API socket opened to every user (mode 666)', codes=('socket_mode',),
+                   note='repair: a reload recreates it')
 def test_verifier_sees_a_stats_socket_others_can_open(edge):
     """The runtime API socket opened to every user must fail its check (HAProxy recreates it with
     the configured mode on its next reload)."""

@@ -89,6 +89,9 @@ def test_kitchen_converges_and_verifies_the_controller_on_the_lab(lab_kitchen):
     assert status == 0, output
 
 
+@pytest.mark.fault('an A record (192.0.2.11) for the controller\'s name, converged by kitchen with the lab overlay',
+                   note='kitchen converge fails with the preflight\'s message; the record is removed, no converge '
+                   'after')
 def test_kitchen_converge_fails_on_the_lab_when_the_preflight_fails(lab, lab_kitchen):
     """A failed chef-client run on the lab host fails `kitchen converge` with the preflight's message."""
     host = lab.hosts_with_role('controller')[0]

@@ -1,4 +1,6 @@
-"""Every lab host is IPv6-only: no IPv4 address and no IPv4 listener."""
+"""Every lab host is IPv6-only: no IPv4 address and no IPv4 listener. The verifier's host checks see each
+way a host breaks it (an IPv4 address, IPv4, dual-stack and non-v6only sockets), and refuse a host the site
+does not describe."""
 import subprocess
 
 import pytest
@@ -27,6 +29,9 @@ def test_no_ipv4_in_lab_host(lab, host):
     assert ipv4_problems(lab, host) == []
 
 
+@pytest.mark.fault('an IPv4 address on lo and a 0.0.0.0 socket in the ops host',
+                   note='proves the lab\'s own IPv4 check (ip -4 addr, ss -4, as test_no_ipv4_in_lab_host runs it), '
+                   'not the verifier; both are removed and the check is clean again')
 def test_ipv4_check_sees_an_address_and_a_listener(lab):
     """The check above must see IPv4 when it is there (binding 0.0.0.0 works even with no IPv4 address)."""
     host = lab.hosts_with_role('ops')[0]
@@ -59,6 +64,9 @@ signal.pause()
 '''
 
 
+@pytest.mark.fault('in the ops host: an IPv4 address on lo, a 0.0.0.0 socket, a dual-stack `*:P` socket and a '
+                   'v6only `[::]:P` socket', codes=('ipv4', 'dual_stack', 'not_site_address'),
+                   note='repair: the address deleted, the sockets closed')
 def test_verifier_host_checks_see_ipv4_and_only_ipv4(lab):
     """The integration suite's host checks fail on an IPv4 address, a 0.0.0.0 socket and a dual-stack
     `*:P` socket; a v6only `[::]:P` socket takes no IPv4 (testinfra's is_listening would call it
@@ -90,6 +98,8 @@ def test_verifier_host_checks_see_ipv4_and_only_ipv4(lab):
     assert passed, f'the host checks still fail after the repair:\n{output}'
 
 
+@pytest.mark.fault('127.0.0.1/8 on the ops host\'s lo, where the site forbids IPv4 loopback', codes=('ipv4',),
+                   note='the default policy passes it; repair: the address deleted')
 def test_ipv4_loopback_passes_by_default_and_fails_where_the_site_forbids_it(lab):
     """127.0.0.1 on lo is on every ordinary host: the default policy (allow) passes it, and the lab's
     site, which sets policy.ipv4_loopback: forbid, fails it with code ipv4."""
@@ -111,3 +121,60 @@ def test_ipv4_loopback_passes_by_default_and_fails_where_the_site_forbids_it(lab
     assert allowed, f'the default policy fails a host with 127.0.0.1 on lo:\n{default_output}'
     passed, output, _ = lab_verify(lab.state_dir, selection)
     assert passed, f'the address check still fails after the repair:\n{output}'
+
+
+# One socket on a specific IPv6 address (argv: address, port) with IPV6_V6ONLY off, held until killed.
+LISTEN_NOT_V6ONLY = '''
+import signal, socket, sys
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen()
+signal.pause()
+'''
+
+
+@pytest.mark.fault('a socket on the ops host\'s site address with IPV6_V6ONLY off', codes=('not_v6only',),
+                   note='repair: the socket closed')
+def test_verifier_sees_a_site_address_socket_without_v6only(lab):
+    """A socket on a specific IPv6 address takes no IPv4, but without IPV6_V6ONLY the same service bound to `::`
+    would: the site-address check names it, and the IPv4 listener check (rightly) does not."""
+    host = lab.hosts_with_role('ops')[0]
+    address, port = lab.address(host), 7996
+    selection = 'no_ipv4_listener_on_host or listeners_are_v6only'
+    passed, output, _ = lab_verify(lab.state_dir, selection)
+    assert passed, f'the listener checks fail on the clean lab:\n{output}'
+    listener = subprocess.Popen(lab.argv_in(host, ['/usr/bin/python3', '-c', LISTEN_NOT_V6ONLY, address, str(port)]))
+    try:
+        wait_until(f'the socket on [{address}]:{port}',
+                   lambda: f'[{address}]:{port}' in lab.run_in(host, ['ss', '-Hltn', f'sport = :{port}']))
+        passed, output, failures = lab_verify(lab.state_dir, selection)
+    finally:
+        listener.kill()
+        listener.wait()
+    assert not passed and failed_with(failures, host, 'test_listeners_are_v6only_on_site_addresses', 'not_v6only',
+                                      f'[{address}]:{port}'), output
+    wrongly = [p for p in failures if p['test'].startswith('test_no_ipv4_listener_on_host')]
+    assert not wrongly, f'a socket on a specific IPv6 address was reported as reachable over IPv4: {wrongly}'
+    passed, output, _ = lab_verify(lab.state_dir, selection)
+    assert passed, f'the listener checks still fail after the repair:\n{output}'
+
+
+@pytest.mark.fault('the verifier run against every lab host with a site that leaves the compute host out',
+                   codes=('not_a_site_host',), note='repair: the lab\'s site, which describes it')
+def test_verifier_names_a_host_the_site_does_not_describe(lab):
+    """A --hosts entry the site does not describe has nothing to be checked against: it must fail, naming the host,
+    before any check runs on it (and the site's own hosts are checked as usual)."""
+    host = lab.hosts_with_role('compute')[0]
+    selection = 'no_ipv4_address_on_host'
+    narrowed = lab.path('faults', f'site-without-{host}.yml')
+    narrowed.write_text(yaml.safe_dump({**lab.site, 'hosts': {
+        name: entry for name, entry in lab.site['hosts'].items() if name != host}}, sort_keys=False))
+    passed, output, problems = lab_verify(lab.state_dir, selection, f'--site={narrowed}')
+    ops = lab.hosts_with_role('ops')[0]
+    assert not passed and failed_with(problems, ops, 'test_no_ipv4_address_on_host', 'not_a_site_host',
+                                      lab.address(host)), output
+    others = [p for p in problems if lab.address(host) not in p['test']]
+    assert not others, f'the hosts the site describes failed too: {others}'
+    passed, output, _ = lab_verify(lab.state_dir, selection)
+    assert passed, f'the address check fails with the lab\'s site:\n{output}'

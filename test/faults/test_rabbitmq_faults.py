@@ -1,6 +1,7 @@
 """RabbitMQ on the controller: the preflight stops a converge before the broker is touched, the broker's own
 behaviour without the preflight is recorded, a config-change restart loses no durable message, and AMQPS
-(certificate, listener) broken behind Chef's back is seen by the verifier and repaired by a converge."""
+(certificate, listener) broken behind Chef's back is seen by the verifier and repaired by a converge; a client
+config without AMQPS and CLI tools without inet6 distribution are seen, and repaired with the saved file."""
 import os
 import pwd
 import re
@@ -94,6 +95,9 @@ def controller(edge):
     return edge.hosts_with_role('controller')[0]
 
 
+@pytest.mark.fault('an A record (192.0.2.11) for the broker host\'s name',
+                   note='chef-client\'s preflight refuses it before the broker is touched (dns_a_record in its log, '
+                   'or the record in its output); the record is removed, no converge after')
 def test_orphaned_a_record_stops_converge_before_broker(edge, controller):
     lab = edge
     """The stale A record of dual-stack days must be named and stop the run; the broker keeps running untouched."""
@@ -111,6 +115,9 @@ def test_orphaned_a_record_stops_converge_before_broker(edge, controller):
     assert broker_state(lab, controller) == before
 
 
+@pytest.mark.fault('a 127.0.1.1 line for the broker host\'s name in its /etc/hosts',
+                   note='the preflight refuses it before the broker is configured; the line is removed, no converge '
+                   'after')
 def test_ipv4_hosts_line_stops_converge_before_broker(edge, controller):
     lab = edge
     """A 127.0.1.1 line maps the node name to IPv4; the run must stop before the broker is configured."""
@@ -151,6 +158,7 @@ def test_durable_message_survives_config_change_restart(edge, controller):
     assert consumed.returncode == 0 and consumed.stdout.strip() == body, consumed.stdout + consumed.stderr
 
 
+@pytest.mark.fault('the guest user added back to the broker', codes=('guest_user',), note='repair: a converge')
 def test_verifier_sees_the_guest_user(edge, controller):
     lab = edge
     """guest back on the broker must fail its check with guest_user; a converge removes it again."""
@@ -170,6 +178,9 @@ def test_verifier_sees_the_guest_user(edge, controller):
     assert passed, f'guest is still there after a converge:\n{output}'
 
 
+@pytest.mark.fault('the orphaned A record, also in the broker host\'s /etc/hosts, with policy.preflight false',
+                   note='records what the broker itself does; with the preflight back on the same converge is '
+                   'refused, and once the record is gone the host converges')
 def test_preflight_off_records_the_brokers_own_failure(edge, controller):
     lab = edge
     """Without the preflight nothing stops the orphaned A record: record what the broker itself does and prints,
@@ -228,6 +239,8 @@ def assert_amqps_clean(lab, why):
     assert passed, f'the AMQPS checks fail {why}:\n{output}\n{problems}'
 
 
+@pytest.mark.fault('a self-signed pair in the broker\'s TLS files, the broker restarted',
+                   codes=('self_signed', 'amqp_round_trip'), note='repair: a converge')
 def test_verifier_sees_a_self_signed_amqps_certificate(lab, controller):
     """A self-signed pair swapped into the broker's TLS files behind Chef's back and the broker restarted: the
     certificate check reports self_signed on the broker host from every client, the AMQPS round trip fails;
@@ -257,6 +270,8 @@ def test_verifier_sees_a_self_signed_amqps_certificate(lab, controller):
     assert_amqps_clean(lab, 'after the converge that repairs them')
 
 
+@pytest.mark.fault('the AMQPS listener dropped from rabbitmq.conf, the broker restarted',
+                   codes=('listener_missing', 'amqp_round_trip'), note='repair: a converge')
 def test_verifier_sees_the_amqps_listener_removed(lab, controller):
     """The ssl listener dropped from rabbitmq.conf behind Chef's back and the broker restarted: the listener
     check reports listener_missing on the broker host, the round trip fails; a converge restores it."""
@@ -278,6 +293,10 @@ def test_verifier_sees_the_amqps_listener_removed(lab, controller):
     assert_amqps_clean(lab, 'after the converge that restores the listener')
 
 
+@pytest.mark.fault('an unfit AMQPS pair at services.rabbitmq.tls: self-signed, for another name, expired, without '
+                   'its intermediate, with a mismatched key',
+                   note='the converge stops while the run list compiles, the broker untouched; putting the good pair '
+                   'back is the whole repair')
 @pytest.mark.parametrize('fault, message', [
     ({'self_signed': True}, 'is self-signed'),
     ({'san': ['rabbitmq.lab.example.net']}, 'not ctl1.lab.example.net'),
@@ -308,3 +327,52 @@ def test_unfit_broker_certificate_stops_converge_before_broker(lab, controller, 
     assert 'services.rabbitmq.tls.' in said and message in said, said[-3000:]
     assert 'ipv6_rabbitmq_broker[' not in log and 'apt_package[rabbitmq-server]' not in log, log[-3000:]
     assert broker_state(lab, controller) == before
+
+
+@pytest.mark.fault('the client config without AMQPS: transport_url on the cleartext AMQP port, no ssl, no ssl_ca_file',
+                   codes=('amqp_cleartext',), note='repair: the saved client config back')
+def test_verifier_sees_a_client_config_without_amqps(lab, controller):
+    """Where the site turns AMQPS on, a client config on the cleartext port still gets its messages through (the
+    broker listens there too) and sends the service's password in clear: the round trip passes, so the client
+    check must name the config, from every client that reads it."""
+    ops, client = lab.hosts_with_role('ops')[0], lab.hosts_with_role('compute')[0]
+    path = Path(lab.state_dir, 'rabbitmq', 'oslo_messaging.conf')
+    good = path.read_text()
+    service = lab.site['services']['rabbitmq']
+    tls_port, plain_port = service['tls'].get('port', 5671), service.get('port', 5672)
+    url = transport_url(lab)
+    assert f':{tls_port}/' in url and ssl_ca_file(lab), f'{path} does not use AMQPS before the fault:\n{good}'
+    cleartext = good.replace(url, url.replace(f':{tls_port}/', f':{plain_port}/'))
+    path.write_text(re.sub(r'^ssl(_ca_file)? = .*\n', '', cleartext, flags=re.M))
+    try:
+        passed, output, problems = lab_verify(lab.state_dir, 'amqp_client_round_trip')
+    finally:
+        path.write_text(good)
+    assert not passed, output
+    for name in (ops, client):
+        assert failed_with(problems, name, 'test_amqp_client_round_trip', 'amqp_cleartext',
+                           f'transport_url on port {plain_port}'), problems
+    passed, output, problems = lab_verify(lab.state_dir, 'amqp_client_round_trip')
+    assert passed, f'the client check still fails with the saved client config back:\n{output}\n{problems}'
+
+
+@pytest.mark.fault('CTL_ERL_ARGS (the CLI tools\' inet6 distribution) dropped from rabbitmq-env.conf',
+                   codes=('broker_unreachable',), note='repair: the saved rabbitmq-env.conf back')
+def test_verifier_sees_the_cli_tools_without_inet6_distribution(lab, controller):
+    """On a host without IPv4 the CLI tools reach the node over inet6 distribution only: without it operators (and
+    the init script's status) lose rabbitmqctl while the broker runs on. The CLI reads the file on every call, so
+    neither the fault nor the repair needs a restart."""
+    env_conf = Path('/etc/netns') / lab.ns(controller) / 'rabbitmq' / 'rabbitmq-env.conf'
+    good = env_conf.read_text()
+    assert re.search(r'^CTL_ERL_ARGS=', good, re.M), f'{env_conf} sets no CTL_ERL_ARGS:\n{good}'
+    selection = 'rabbitmq_diagnostics_work_over_inet6'
+    ops = lab.hosts_with_role('ops')[0]
+    env_conf.write_text(re.sub(r'^CTL_ERL_ARGS=.*\n', '', good, flags=re.M))
+    try:
+        passed, output, problems = lab_verify(lab.state_dir, selection)
+    finally:
+        env_conf.write_text(good)
+    assert not passed and failed_with(problems, ops, 'test_rabbitmq_diagnostics_work_over_inet6',
+                                      'broker_unreachable', 'rabbitmq-diagnostics -q ping'), output
+    passed, output, _ = lab_verify(lab.state_dir, selection)
+    assert passed, f'the CLI checks still fail with the saved rabbitmq-env.conf back:\n{output}'

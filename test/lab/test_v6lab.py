@@ -67,6 +67,15 @@ def test_lab_zones_pass_the_dns_audit():
                            [zone_facts.records_from_zone(r, 'AXFR') for r in reverse]) == []
 
 
+def test_zone_leaves_out_the_omitted_names_only():
+    """Fault tests take a name's AAAA record away through this; every other name keeps its records."""
+    found = records(dns.zone_text(SITE, 2, omit=['keystone.lab.example.net']))
+    names = {r[0] for r in found if r[1] == 'AAAA'}
+    assert 'keystone.lab.example.net.' not in names
+    assert names == {f"{h['fqdn']}." for h in SITE['hosts'].values()} | {
+        f"{e['fqdn']}." for e in SITE['endpoints'].values() if e['fqdn'] != 'keystone.lab.example.net'}
+
+
 def test_resolve_site_moves_only_state_paths(tmp_path):
     resolved = resolve_site(SITE, tmp_path)
     assert resolved['pki']['ca_bundle'] == f'{tmp_path}/pki/ca.pem'
@@ -91,6 +100,9 @@ def test_broker_certificate_is_issued_for_the_broker_hosts_name(tmp_path):
     without = yaml.safe_load(yaml.safe_dump(SITE))
     del without['services']['rabbitmq']['tls']
     assert pki.broker_tls(without) is None
+
+
+TOMORROW = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
 
 
 @pytest.fixture(scope='module')
@@ -124,12 +136,13 @@ def test_default_leaf_is_good(ca, tmp_path):
 @pytest.mark.parametrize('options, broken', [
     ({'self_signed': True}, lambda chain, key, ca: chain[0].issuer == chain[0].subject),
     ({'expired': True}, lambda chain, key, ca: chain[0].not_valid_after < datetime.datetime.utcnow()),
+    ({'not_before': TOMORROW}, lambda chain, key, ca: chain[0].not_valid_before > datetime.datetime.utcnow()),
     ({'other_ca': True}, lambda chain, key, ca: chain[1].subject == chain[0].issuer and chain[1] != ca.intermediate),
     ({'intermediate': False}, lambda chain, key, ca: len(chain) == 1),
     ({'mismatched_key': True}, lambda chain, key, ca: public(chain[0]) != public(key)),
     ({'san': ['other.lab.example.net']}, lambda chain, key, ca: chain[0].extensions.get_extension_for_class(
         x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName) == ['other.lab.example.net']),
-], ids=['self_signed', 'expired', 'other_ca', 'no_intermediate', 'mismatched_key', 'san'])
+], ids=['self_signed', 'expired', 'not_yet_valid', 'other_ca', 'no_intermediate', 'mismatched_key', 'san'])
 def test_issue_option_breaks_its_property(ca, tmp_path, options, broken):
     chain, key, _ = issue(ca, tmp_path, **options)
     assert broken(chain, key, ca)

@@ -6,14 +6,17 @@ import subprocess
 from .lab import LabError, pid_alive, run, wait_until
 
 
-def zone_text(site, serial, extra=()):
-    """The zone from the site: SOA, NS, AAAA per host and per endpoint, then extra lines verbatim."""
+def zone_text(site, serial, extra=(), omit=()):
+    """The zone from the site: SOA, NS, AAAA per host and per endpoint (except the names in omit), then extra
+    lines verbatim."""
     hosts = site['hosts']
     lines = [f"$ORIGIN {site['dns']['zone']}.", *_soa_ns(site, serial)]
     for host in hosts.values():
-        lines += [f"{host['fqdn']}. AAAA {address}" for address in host['addresses']]
+        if host['fqdn'] not in omit:
+            lines += [f"{host['fqdn']}. AAAA {address}" for address in host['addresses']]
     for endpoint in site.get('endpoints', {}).values():
-        lines.append(f"{endpoint['fqdn']}. AAAA {hosts[endpoint['host']]['addresses'][0]}")
+        if endpoint['fqdn'] not in omit:
+            lines.append(f"{endpoint['fqdn']}. AAAA {hosts[endpoint['host']]['addresses'][0]}")
     return '\n'.join([*lines, *extra]) + '\n'
 
 
@@ -88,10 +91,10 @@ def _serial_file(lab):
     return lab.state_dir / 'knot' / 'serial'
 
 
-def _write_zone(lab, extra):
+def _write_zone(lab, extra, omit=()):
     serial_file = _serial_file(lab)
     serial = int(serial_file.read_text()) + 1 if serial_file.exists() else 1
-    _zone_file(lab).write_text(zone_text(lab.site, serial, extra))
+    _zone_file(lab).write_text(zone_text(lab.site, serial, extra, omit))
     serial_file.write_text(f'{serial}\n')
     return serial
 
@@ -132,11 +135,12 @@ def start(lab):
         _wait_served(lab, 1, zone)
 
 
-def set_extra_records(lab, records):
-    """Serve the site's zone plus records (zone-file lines, e.g. 'ctl1.lab.example.net. A 192.0.2.1').
+def set_extra_records(lab, records, omit=()):
+    """Serve the site's zone plus records (zone-file lines, e.g. 'ctl1.lab.example.net. A 192.0.2.1'), without
+    the site's records of the names in omit (fqdns).
 
-    An empty list restores the zone the site describes. Returns once the new zone is served.
+    An empty list (and no omit) restores the zone the site describes. Returns once the new zone is served.
     """
-    serial = _write_zone(lab, records)
+    serial = _write_zone(lab, records, omit)
     run(['knotc', '-c', config_file(lab), 'zone-reload', lab.site['dns']['zone']])
     _wait_served(lab, serial)

@@ -111,13 +111,14 @@ class Authority:
         return cls(*read('root'), *read('intermediate'))
 
     def issue(self, fqdn, cert_path, key_path, *, san=None, self_signed=False, expired=False,
-              not_after=None, other_ca=False, intermediate=True, mismatched_key=False, key_mode=0o600,
-              weak_key=False, sha1=False):
+              not_before=None, not_after=None, other_ca=False, intermediate=True, mismatched_key=False,
+              key_mode=0o600, weak_key=False, sha1=False):
         """Write a leaf for fqdn: cert_path = leaf + intermediate, key_path = its key (key_mode).
 
         The defaults give a good certificate. Options make one bad thing at a time:
         san: the DNS names in the SAN instead of [fqdn]; self_signed: the leaf signs itself;
-        expired: validity ended yesterday; not_after: validity ends then (a datetime);
+        expired: validity ended yesterday; not_before: validity starts then (a datetime: a future one
+        gives a certificate not yet valid); not_after: validity ends then (a datetime);
         other_ca: signed by a fresh CA that no bundle trusts; intermediate=False: the file holds
         the leaf only; mismatched_key: key_path gets a key that is not the leaf's; weak_key: a
         1024-bit RSA key; sha1: the intermediate signs the leaf with SHA-1.
@@ -128,6 +129,8 @@ class Authority:
         end = now + datetime.timedelta(days=LEAF_DAYS)
         if expired:
             start, end = now - datetime.timedelta(days=30), now - datetime.timedelta(days=1)
+        if not_before is not None:
+            start = not_before
         if not_after is not None:
             end = not_after
         signer = Authority.create('other') if other_ca else self

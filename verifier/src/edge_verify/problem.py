@@ -10,10 +10,27 @@ import dataclasses
 
 # Codes that mean the same fact on the Ruby side (Ipv6Common::ConfigError codes).
 SHARED_CODES = frozenset((
-    "ipv4", "dual_stack", "ipv4_mapped", "self_signed", "untrusted", "chain_incomplete", "expired", "expiring",
-    "not_yet_valid", "san_mismatch", "key_mismatch", "key_mode", "weak_key", "weak_signature",
-    "validity_too_long", "no_server_auth", "unreadable", "dns_a_record", "dns_aaaa_missing", "dns_unreachable",
-    "address_not_configured",
+    "ipv4",                 # an IPv4 address, socket or answer: 0.0.0.0, 127.0.0.0/8 where forbidden, an A record
+    "dual_stack",           # a wildcard socket without IPV6_V6ONLY (`*:P`): it takes IPv4 too
+    "ipv4_mapped",          # an IPv4-mapped address (::ffff:a.b.c.d) on a socket or from a resolver
+    "self_signed",          # a certificate that signs itself
+    "untrusted",            # a chain that leads to no certificate of the site's CA bundle
+    "chain_incomplete",     # the leaf's issuer (the intermediate) is not presented
+    "expired",              # a certificate past its notAfter
+    "expiring",             # a certificate that expires inside pki.expiry_window_days
+    "not_yet_valid",        # a certificate before its notBefore
+    "san_mismatch",         # a leaf whose subjectAltName does not name the endpoint's fqdn
+    "key_mismatch",         # a private key that does not belong to its certificate
+    "key_mode",             # a private key file that group or others can read
+    "weak_key",             # a key shorter than pki.policy allows
+    "weak_signature",       # a certificate signed with a hash pki.policy does not allow
+    "validity_too_long",    # a leaf valid for longer than pki.policy allows
+    "no_server_auth",       # a leaf without the serverAuth extended key usage
+    "unreadable",           # a certificate, key, secret or site file that cannot be read or parsed
+    "dns_a_record",         # an A record for a site name
+    "dns_aaaa_missing",     # a site name without its AAAA record
+    "dns_unreachable",      # the site's DNS server gives no answer, or an error, for a site name
+    "address_not_configured",  # an address the site gives the host that no interface of the host has
 ))
 # Facts only the verifier observes.
 VERIFIER_CODES = frozenset((
