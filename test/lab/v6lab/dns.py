@@ -38,10 +38,11 @@ def reverse_zones(site):
     return zones
 
 
-def reverse_zone_text(site, zone, serial):
-    """A reverse zone of reverse_zones(site): SOA, NS, a PTR to the host's name per address."""
+def reverse_zone_text(site, zone, serial, ptr=None):
+    """A reverse zone of reverse_zones(site): SOA, NS, a PTR to the host's name per address (to ptr[address]
+    instead, for an address in ptr)."""
     lines = [f'$ORIGIN {zone}.', *_soa_ns(site, serial)]
-    lines += [f"{ipaddress.IPv6Address(address).reverse_pointer}. PTR {fqdn}."
+    lines += [f"{ipaddress.IPv6Address(address).reverse_pointer}. PTR {(ptr or {}).get(address, fqdn)}."
               for address, fqdn in reverse_zones(site)[zone]]
     return '\n'.join(lines) + '\n'
 
@@ -97,6 +98,19 @@ def _write_zone(lab, extra, omit=()):
     _zone_file(lab).write_text(zone_text(lab.site, serial, extra, omit))
     serial_file.write_text(f'{serial}\n')
     return serial
+
+
+def set_reverse_ptr(lab, ptr):
+    """Serve the reverse zones with the PTR of each address in ptr (address -> fqdn) pointing at that name;
+    an empty dict restores the PTRs the site describes. Returns once every reverse zone is served."""
+    serial_file = lab.state_dir / 'knot' / 'reverse-serial'
+    serial = int(serial_file.read_text()) + 1 if serial_file.exists() else 2
+    for zone in reverse_zones(lab.site):
+        (lab.state_dir / 'knot' / 'zones' / f'{zone}.zone').write_text(reverse_zone_text(lab.site, zone, serial, ptr))
+    serial_file.write_text(f'{serial}\n')
+    for zone in reverse_zones(lab.site):
+        run(['knotc', '-c', config_file(lab), 'zone-reload', zone])
+        _wait_served(lab, serial, zone)
 
 
 def served_serial(lab, client, zone=None):
