@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -159,9 +160,17 @@ def _client_key(private_path, public_path):
                                                           serialization.PublicFormat.SubjectPublicKeyInfo))
 
 
-def _server_pid(lab):
+def _server_running(lab):
+    """True when the pid recorded for the Chef server is alive and runs test/lab/chef-server."""
     pid_file = lab.state_dir / 'pids' / f'{SERVER}.pid'
-    return int(pid_file.read_text()) if pid_file.exists() else None
+    if not pid_file.exists():
+        return False
+    pid = int(pid_file.read_text())
+    try:
+        command = Path(f'/proc/{pid}/cmdline').read_bytes().split(b'\0')
+    except OSError:
+        return False
+    return pid_alive(pid) and str(SERVER_SCRIPT).encode() in command
 
 
 def ensure_server(lab, say=print):
@@ -173,8 +182,7 @@ def ensure_server(lab, say=print):
     host = server_host(lab)
     name = lab.hosts[host]['fqdn']
     url = server_url(name)
-    pid = _server_pid(lab)
-    if pid and pid_alive(pid):
+    if _server_running(lab):
         return url
     tls = _server_dir(lab, 'tls')
     if not (tls / 'server.crt').exists():
