@@ -141,7 +141,10 @@ def _attributes(lab):
 
 def server_host(lab):
     """The host the Chef server runs in: the ops host, reached by its AAAA name."""
-    return lab.hosts_with_role('ops')[0]
+    hosts = lab.hosts_with_role('ops')
+    if not hosts:
+        raise LabError(f'no host with role ops in {lab.site_file} to run the Chef server; converge with --local')
+    return hosts[0]
 
 
 def _server_dir(lab, *parts):
