@@ -2,7 +2,8 @@
 
 Chef saves the node after every run and deep-merges the next run's normal attributes into it, so a site
 passed as attributes would keep a removed endpoint alive. The recipes read the site from a file instead;
-the node saved by the previous run (STATE/chef/HOST/nodes, kept across converges) carries nothing of it.
+the node saved by the previous run (in the lab Chef server's store, or STATE/chef/HOST/nodes in local mode; kept
+across converges either way) carries nothing of it.
 """
 import json
 import re
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import converge_host
+from v6lab import chef
 
 EDGE_HOST = 'ctl1'
 REMOVED = 'glance'
@@ -130,7 +132,7 @@ def test_endpoint_removed_from_site_is_gone_after_converge_while_keystone_serves
     endpoint = lab.site['endpoints'][REMOVED]
     assert f'frontend {REMOVED}' in HAPROXY_CFG.read_text()
     assert frontend_listening(lab, endpoint['port'])
-    saved_node = lab.state_dir / 'chef' / EDGE_HOST / 'nodes' / f'{EDGE_HOST}.json'
+    saved_node = chef.saved_node(lab, EDGE_HOST)
     assert saved_node.exists(), f'no node saved at {saved_node}: the test would not see a stale merge'
     assert 'endpoints' not in json.dumps(json.loads(saved_node.read_text()).get('normal', {})), (
         f'the site is stored in the node ({saved_node}): a removed endpoint would live on')

@@ -1,6 +1,9 @@
-"""The lab's pure parts, without a lab: zone, site rewriting, secret references, certificate options."""
+"""The lab's pure parts, without a lab: zone, site rewriting, secret references, certificate options, Chef
+configuration and the collection of parallel runs."""
 import datetime
 import ipaddress
+import sys
+import time
 
 import dns.zone as dns_zone
 import pytest
@@ -11,8 +14,8 @@ from edge_verify import site as site_mod
 from edge_verify.checks import dns_audit
 from edge_verify.facts import zone as zone_facts
 
-from v6lab import credentials, dns, pki
-from v6lab.lab import ENTER_HOST, PROJECT, Lab, resolve_site
+from v6lab import chef, credentials, dns, pki
+from v6lab.lab import ENTER_HOST, PROJECT, Lab, LabError, resolve_site
 
 SITE = yaml.safe_load((PROJECT / 'site' / 'lab.yml').read_text())
 
@@ -170,3 +173,119 @@ def test_service_databases_and_logs_are_per_host():
     for relative in ('lib/keystone', 'lib/placement', 'log/keystone', 'log/placement'):
         assert relative in script
     assert 'mount --bind "$2/$d" "/var/$d"' in script
+
+
+def settings(client_rb):
+    """client.rb's `key value` lines as a dict (values as written, quotes included)."""
+    return dict(line.split(' ', 1) for line in client_rb.splitlines() if ' ' in line and '=' not in line)
+
+
+@pytest.mark.parametrize('host, port, url', [
+    ('ops1.lab.example.net', 443, 'https://ops1.lab.example.net'),
+    ('ops1.lab.example.net', 8443, 'https://ops1.lab.example.net:8443'),
+    ('2001:db8:10::31', 443, 'https://[2001:db8:10::31]'),
+    ('2001:db8:10:0:0:0:0:31', 8889, 'https://[2001:db8:10::31]:8889'),
+])
+def test_server_url_is_the_name_or_a_bracketed_literal(host, port, url):
+    """An IPv6 literal in a URL needs brackets (RFC 3986); the lab itself passes the server's AAAA name."""
+    assert chef.server_url(host, port) == url
+
+
+def test_server_url_refuses_ipv4():
+    with pytest.raises(LabError, match='IPv6 only'):
+        chef.server_url('192.0.2.1')
+
+
+def test_lab_server_is_the_ops_host_by_its_name(tmp_path):
+    lab = Lab(tmp_path, resolve_site(SITE, tmp_path))
+    assert chef.server_host(lab) == 'ops1'
+    assert chef.server_url(lab.hosts[chef.server_host(lab)]['fqdn']) == 'https://ops1.lab.example.net'
+
+
+def test_server_client_rb_verifies_the_server_and_names_the_policy(tmp_path):
+    """A run against the server: its own key, the policy by name and group, TLS checked against the site CA
+    (a name the certificate holds; nothing falls back to an unverified connection), nothing of local mode."""
+    text = chef.server_client_rb(tmp_path, 'ctl1', 'https://ops1.lab.example.net', 'ipv6_edge', 'lab',
+                                 '/var/lib/v6lab/pki/ca.pem')
+    found = settings(text)
+    assert found['chef_server_url'] == "'https://ops1.lab.example.net'"
+    assert found['node_name'] == "'ctl1'" and found['client_key'] == f"'{tmp_path}/client.pem'"
+    assert (found['policy_name'], found['policy_group'], found['use_policyfile']) == ("'ipv6_edge'", "'lab'", 'true')
+    assert (found['ssl_verify_mode'], found['verify_api_cert']) == (':verify_peer', 'true')
+    assert found['ssl_ca_file'] == "'/var/lib/v6lab/pki/ca.pem'"
+    assert found['trusted_certs_dir'] == f"'{tmp_path}/trusted_certs'"
+    assert not {'local_mode', 'chef_repo_path', 'node_path'} & set(found)
+    assert 'ohai.disabled_plugins = [:C, ' in text
+
+
+def test_local_client_rb_runs_on_the_export(tmp_path):
+    found = settings(chef.local_client_rb(tmp_path, tmp_path / 'policy', 'ipv6_edge'))
+    assert (found['local_mode'], found['chef_repo_path'], found['policy_group']) == (
+        'true', f"'{tmp_path}/policy'", "'local'")
+    assert found['node_path'] == f"'{tmp_path}/nodes'" and 'chef_server_url' not in found
+
+
+def test_push_config_signs_as_the_admin_and_verifies_the_server(tmp_path):
+    found = settings(chef.push_config('https://ops1.lab.example.net', 'lab-admin', tmp_path / 'lab-admin.pem',
+                                      '/ca.pem', tmp_path / 'trusted'))
+    assert found == {'chef_server_url': "'https://ops1.lab.example.net'", 'node_name': "'lab-admin'",
+                     'client_key': f"'{tmp_path}/lab-admin.pem'", 'ssl_verify_mode': ':verify_peer',
+                     'verify_api_cert': 'true', 'ssl_ca_file': "'/ca.pem'",
+                     'trusted_certs_dir': f"'{tmp_path}/trusted'"}
+
+
+def test_saved_node_follows_the_mode_of_the_last_converge(tmp_path):
+    lab = Lab(tmp_path, resolve_site(SITE, tmp_path))
+    server_store = tmp_path / 'chef-server' / 'data' / 'organizations' / 'chef'
+    assert chef.saved_node(lab, 'ctl1') == server_store / 'nodes' / 'ctl1'
+    lab.path('chef', 'mode').write_text('local\n')
+    assert chef.saved_node(lab, 'ctl1') == tmp_path / 'chef' / 'ctl1' / 'nodes' / 'ctl1.json'
+
+
+def finished(updated, total):
+    return f'Recipe: x\nInfra Phase complete, {updated}/{total} resources updated in 12 seconds\n'
+
+
+def test_run_results_count_every_host_in_order():
+    lines, updated, problems = chef.run_results(1, 2, {'ctl1': (0, finished(60, 70), 'l1'),
+                                                       'ops1': (0, finished(3, 9), 'l2')})
+    assert lines == ['  ctl1: run 1: 60/70 resources updated', '  ops1: run 1: 3/9 resources updated']
+    assert (updated, problems) == (63, [])
+
+
+def test_run_results_name_each_failed_host_its_reason_and_log():
+    """Every host that failed is named, with its last FATAL line (else ERROR), not only the first."""
+    fatal = ('ERROR: shard_seed: no dmidecode\n'
+             'FATAL: RuntimeError: preflight: ctl1 resolves to IPv4 (/etc/hosts)\n')
+    lines, _, problems = chef.run_results(1, 2, {'ctl1': (1, fatal, 'log-ctl1'), 'cmp1': (0, finished(1, 5), 'x'),
+                                                 'ops1': (1, 'ERROR: SSL Validation failure\n', 'log-ops1')})
+    assert problems == ['ctl1: chef-client run 1 failed: RuntimeError: preflight: ctl1 resolves to IPv4 '
+                        '(/etc/hosts) (log log-ctl1)',
+                        'ops1: chef-client run 1 failed: SSL Validation failure (log log-ops1)']
+    assert lines == []
+
+
+def test_run_results_want_the_last_run_to_change_nothing():
+    _, _, problems = chef.run_results(2, 2, {'ctl1': (0, finished(0, 70), 'a'), 'cmp1': (0, finished(2, 9), 'b')})
+    assert problems == ['cmp1: run 2 updated 2 resources; a converge must be idempotent '
+                        '(see the updated resources in b)']
+    assert chef.run_results(1, 1, {'cmp1': (0, finished(2, 9), 'b')})[2] == []
+    assert chef.run_results(1, 2, {'cmp1': (0, 'no summary here', 'b')})[2] == [
+        'cmp1: chef-client run 1 printed no summary (log b)']
+
+
+def test_runs_in_parallel_keep_one_log_per_host(tmp_path):
+    """Hosts run at once (the slowest host sets the time, not the sum), each output in its own log, each exit
+    status kept, and the result in the given order whatever order they end in."""
+    def command(seconds, status):
+        script = f'import sys, time; time.sleep({seconds}); print("done {seconds}"); sys.exit({status})'
+        return [sys.executable, '-c', script], tmp_path
+    logs = {host: tmp_path / f'{host}.log' for host in ('ctl1', 'cmp1', 'ops1')}
+    said = []
+    started = time.monotonic()
+    statuses = chef.run_in_parallel({'ctl1': command(1.5, 0), 'cmp1': command(1.0, 3), 'ops1': command(1.0, 0)},
+                                    logs, said.append, 2)
+    assert time.monotonic() - started < 3.0
+    assert list(statuses.items()) == [('ctl1', 0), ('cmp1', 3), ('ops1', 0)]
+    assert logs['ctl1'].read_text() == 'done 1.5\n' and logs['cmp1'].read_text() == 'done 1.0\n'
+    assert said[-1].startswith('  ctl1: run 2 ended in ') and any('cmp1' in s and '(exit 3)' in s for s in said)

@@ -62,12 +62,14 @@ def down(state_dir, say=print):
     shutil.rmtree(state_dir, ignore_errors=True)
 
 
-def converge(state_dir, hosts=None, say=print, runs=2):
+def converge(state_dir, hosts=None, say=print, runs=2, local=False):
+    """chef-client runs times on every host (or hosts), in parallel: against the lab's Chef server, or in
+    local mode (chef-client -z) with local."""
     lab = Lab.open(state_dir)
     unknown = sorted(set(hosts or ()) - set(lab.hosts))
     if unknown:
         raise LabError(f'no host {unknown} in {lab.site_file}; hosts: {", ".join(lab.hosts)}')
-    return chef.converge(lab, hosts or list(lab.hosts), runs=runs, say=say)
+    return chef.converge(lab, hosts or list(lab.hosts), runs=runs, say=say, local=local)
 
 
 def verify(state_dir, pytest_args=(), say=print):
@@ -192,12 +194,12 @@ def junit_counts(junit):
     return ', '.join(f'{suite.get(key, "0")} {key}' for key in keys)
 
 
-def cycle(site_file, state_dir, say=print, scan_endpoints=(), keep=False):
+def cycle(site_file, state_dir, say=print, scan_endpoints=(), keep=False, local=False):
     """up, converge, verify (and scan, when endpoints are given), then down whatever happened (with keep,
     a lab that passed every stage stays up, marked as kept, for the fault tests to take over); print a
     summary; return the exit status."""
     stages = [('up', lambda: f'{len(up(site_file, state_dir, say).hosts)} hosts'),
-              ('converge', lambda: converge(state_dir, say=say)),
+              ('converge', lambda: converge(state_dir, say=say, local=local)),
               ('verify', lambda: verify(state_dir, say=say))]
     if scan_endpoints:
         stages.append(('scan', lambda: scan(state_dir, scan_endpoints, say=say)))
