@@ -2,13 +2,10 @@
 on a site name and a name the site does not know; from the compute host, which Knot refuses a transfer, it
 falls back to per-name queries and still sees the A record."""
 import json
-import time
 
 import pytest
 from lab_cli import SEEN, lab_command
 from v6lab import dns
-
-BUDGET = 15.0  # seconds for the whole test: break, audit from two hosts, repair, audit
 
 
 def audit(lab, host=None):
@@ -32,7 +29,6 @@ def findings(report):
 @pytest.mark.fault('an A record (192.0.2.5) for keystone\'s name and a name the site does not know (legacy) in the '
                    'zone', codes=('dns_a_record', 'dns_unknown_name'))
 def test_dns_audit_sees_an_a_record_and_a_name_the_site_does_not_know(lab):
-    started = time.monotonic()
     name = lab.site['endpoints']['keystone']['fqdn']
     unknown = f"legacy.{lab.site['dns']['zone']}"
     compute = lab.hosts_with_role('compute')[0]
@@ -53,14 +49,11 @@ def test_dns_audit_sees_an_a_record_and_a_name_the_site_does_not_know(lab):
     assert findings(per_name) == {('dns_a_record', name)}, compute_output
     status, output, report = audit(lab)
     assert status == 0 and report['problems'] == [], f'the audit still fails after the repair:\n{output}'
-    seconds = time.monotonic() - started
-    assert seconds < BUDGET, f'the test took {seconds:.1f} s (budget {BUDGET:.0f} s)'
 
 
 @pytest.mark.fault('the PTR of the controller\'s address pointing at the compute host\'s name',
                    codes=('dns_ptr_mismatch',))
 def test_dns_audit_sees_a_ptr_to_another_name(lab):
-    started = time.monotonic()
     controller, compute = lab.hosts_with_role('controller')[0], lab.hosts_with_role('compute')[0]
     address = lab.hosts[controller]['addresses'][0]
     dns.set_reverse_ptr(lab, {address: lab.hosts[compute]['fqdn']})
@@ -72,5 +65,3 @@ def test_dns_audit_sees_a_ptr_to_another_name(lab):
     assert {code for code, _ in findings(report)} == {'dns_ptr_mismatch'}, output
     status, output, report = audit(lab)
     assert status == 0 and report['problems'] == [], f'the audit still fails after the repair:\n{output}'
-    seconds = time.monotonic() - started
-    assert seconds < BUDGET, f'the test took {seconds:.1f} s (budget {BUDGET:.0f} s)'
