@@ -5,6 +5,7 @@ TLS with a leaf of the lab PKI for the host's name (test/lab/chef-server); the p
 policy group `lab` and each host converges against the server's https URL on its AAAA name. Local mode
 (`lab converge --local`): chef-client -z on an export of the policy, as before the server existed.
 """
+import hashlib
 import ipaddress
 import json
 import os
@@ -213,16 +214,30 @@ def ensure_server(lab, say=print):
     return url
 
 
+def _tree_digest(root):
+    """A digest of every file under root, by relative path and content."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in Path(root).rglob('*') if p.is_file()):
+        digest.update(str(path.relative_to(root)).encode() + b'\0' + path.read_bytes() + b'\0')
+    return digest.hexdigest()
+
+
 def push_policy(lab, source, url, group=POLICY_GROUP, say=print):
     """chef-cli push GROUP from the policy source, run in the server's host (an admin's workstation would
-    do the same from anywhere that resolves the name and trusts the CA)."""
+    do the same from anywhere that resolves the name and trusts the CA). A revision the server's data holds
+    for the group already (the server keeps its data across restarts) is not pushed again."""
+    revision = json.loads((source / LOCK.name).read_text())['revision_id']
+    pushed, key = _server_dir(lab) / f'pushed-{group}', f'{revision} {_tree_digest(source / COOKBOOKS.name)}'
+    if pushed.exists() and pushed.read_text().strip() == key:
+        say(f'  policy {_policy_name(source / LOCK.name)} {revision[:10]} already in group {group}')
+        return
     config = _server_dir(lab) / 'push.rb'
     config.write_text(push_config(url, ADMIN, _server_dir(lab) / f'{ADMIN}.pem', lab.site['pki']['ca_bundle'],
                                   _server_dir(lab, 'trusted_certs')))
     started = time.monotonic()
     lab.run_in(server_host(lab), ['bundle', 'exec', 'chef-cli', 'push', group, LOCK.name, '-c', config],
                cwd=source, env=chef_env())
-    revision = json.loads((source / LOCK.name).read_text())['revision_id']
+    pushed.write_text(f'{key}\n')
     say(f'  policy {_policy_name(source / LOCK.name)} {revision[:10]} pushed to group {group} '
         f'in {time.monotonic() - started:.1f} s')
 
