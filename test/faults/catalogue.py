@@ -30,8 +30,9 @@ PROBLEM = Path('verifier/src/edge_verify/problem.py')
 CODE_LISTS = ('SHARED_CODES', 'VERIFIER_CODES')
 EMITTERS = tuple(Path('verifier/src/edge_verify') / part for part in ('checks', 'facts', 'suites'))
 FAULTS = Path('test/faults')
-# Where the codes the verifier's checks do not emit are used instead: Chef's refusals, the site loaders' messages.
-ELSEWHERE = ('cookbooks/*/libraries/*.rb', 'site/schema.json')
+# Where the codes the verifier's checks do not emit are used instead: Chef's refusals, the site loaders' messages,
+# the flags of the Ansible inventory import.
+ELSEWHERE = ('cookbooks/*/libraries/*.rb', 'site/schema.json', 'verifier/src/edge_verify/import_ansible.py')
 TABLE = Path('docs/fault-catalogue.md')
 MARKER = 'fault'
 MARKER_OPTIONS = ('codes', 'unrepaired', 'note')
@@ -331,7 +332,8 @@ def render(catalogue):
     lines += ['', '## Codes the verifier does not emit', '',
               'No check, fact or suite of the verifier emits these. The Ruby side uses them (the cookbooks\' '
               'libraries: chef-client refuses the converge with the code), and so do the site loaders (the messages '
-              'of `site/schema.json`); a code named nowhere is left over.', '',
+              'of `site/schema.json`) and the Ansible inventory import (`edge-verify import-ansible` flags hosts '
+              'with them); a code named nowhere is left over.', '',
               '| code | what it catches | named in |', '|---|---|---|']
     for code in silent:
         places = catalogue.elsewhere.get(code)

@@ -5,6 +5,10 @@
     edge-verify lint [PATH ...]       IPv6 lint of deployment code and rendered config (see edge_verify.lint)
     edge-verify scan [OPTIONS]        testssl.sh against every site endpoint (edge-verify scan --help)
     edge-verify dns-audit [OPTIONS]   the whole zone and its reverse zones against the site (--help)
+    edge-verify import-ansible INVENTORY [-o SITE.yml] [--zone ZONE] [--role-map GROUP=ROLE ...]
+                                      a site file skeleton from an Ansible inventory (INI or YAML); exit 1
+                                      when a host is flagged (IPv4-only, a name, no role), 2 when the
+                                      inventory cannot be read (edge-verify import-ansible --help)
 """
 import sys
 
@@ -41,6 +45,9 @@ def main(argv=None):
     if argv[:1] == ["dns-audit"]:
         from edge_verify import dns_audit
         return dns_audit.main(argv[1:])
+    if argv[:1] == ["import-ansible"]:
+        from edge_verify import import_ansible
+        return import_ansible.main(argv[1:])
     if argv[:1] in (["-h"], ["--help"]) and len(argv) == 1:
         print(__doc__)
     import pytest  # here: the other commands start without it
