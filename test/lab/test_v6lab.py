@@ -1,9 +1,14 @@
 """The lab's pure parts, without a lab: zone, site rewriting, secret references, certificate options, Chef
-configuration and the collection of parallel runs."""
+configuration and the collection of parallel runs, the Ansible inventory of its hosts."""
 import datetime
 import ipaddress
+import json
+import os
+import re
+import subprocess
 import sys
 import time
+
 
 import dns.zone as dns_zone
 import pytest
@@ -13,9 +18,11 @@ from cryptography.hazmat.primitives import serialization
 from edge_verify import site as site_mod
 from edge_verify.checks import dns_audit
 from edge_verify.facts import zone as zone_facts
+from testinfra.utils.ansible_runner import AnsibleRunner
 
-from v6lab import chef, credentials, dns, pki
-from v6lab.lab import ENTER_HOST, PROJECT, Lab, LabError, resolve_site
+from v6lab import ansible, chef, credentials, dns, pki, stages
+from v6lab.lab import ENTER_HOST, PROJECT, Lab, LabError, resolve_site, run
+
 
 SITE = yaml.safe_load((PROJECT / 'site' / 'lab.yml').read_text())
 
@@ -289,3 +296,39 @@ def test_runs_in_parallel_keep_one_log_per_host(tmp_path):
     assert list(statuses.items()) == [('ctl1', 0), ('cmp1', 3), ('ops1', 0)]
     assert logs['ctl1'].read_text() == 'done 1.5\n' and logs['cmp1'].read_text() == 'done 1.0\n'
     assert said[-1].startswith('  ctl1: run 2 ended in ') and any('cmp1' in s and '(exit 3)' in s for s in said)
+
+
+def test_ansible_inventory_reaches_each_host_at_its_site_address_with_the_lab_key(tmp_path, monkeypatch):
+    """`lab verify-ansible` reaches the hosts through the inventory it writes: each host under its site name
+    in its roles' groups, ansible_host its first site address, root with the lab's key and ssh config (read
+    by Ansible itself; testinfra's ssh command from it); the verifier's hosts from it are the site's."""
+    lab = Lab(tmp_path, resolve_site(SITE, tmp_path))
+    lab.site_file.write_text(yaml.safe_dump(lab.site, sort_keys=False))
+    path = ansible.write(lab)
+    for key, value in ansible.env(lab).items():
+        monkeypatch.setenv(key, value)
+    listed = json.loads(run(['ansible-inventory', '-i', str(path), '--list']))
+    key, config = str(tmp_path / 'ssh' / 'id_ed25519'), str(tmp_path / 'ssh' / 'config')
+    assert listed['_meta']['hostvars'] == {
+        host: {'ansible_host': entry['addresses'][0], 'ansible_user': 'root', 'ansible_ssh_private_key_file': key,
+               'ansible_ssh_common_args': f'-F {config}'} for host, entry in SITE['hosts'].items()}
+    assert {group: listed[group]['hosts'] for group in ('controller', 'compute', 'dns', 'ops')} == \
+        {role: [h for h, e in SITE['hosts'].items() if role in e['roles']] for role in ('controller', 'compute', 'dns',
+                                                                                        'ops')}
+    command, args = AnsibleRunner(str(path)).get_host('ctl1').backend._build_ssh_command('true')
+    assert ' '.join(command) % tuple(args) == (f'ssh -F {config} -o User=root -i {key} -o ConnectTimeout=10 '
+                                               '-o ControlMaster=auto -o ControlPersist=60s 2001:db8:10::11 true')
+    done = subprocess.run([sys.executable, '-m', 'edge_verify', '-p', 'no:cacheprovider', f'--site={lab.site_file}',
+                           f'--ansible-inventory={path}', '--collect-only', '-q', '-k', 'no_ipv4_address_on_host'],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120, env=os.environ)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.findall(r'\[(ansible://\w+)\]', done.stdout) == [f'ansible://{h}' for h in sorted(SITE['hosts'])]
+
+
+@pytest.mark.parametrize('args, narrowed', [
+    ([], ['-k', 'ansible://ctl1']),
+    (['-k', 'haproxy', '-x'], ['-k', '(haproxy) and ansible://ctl1', '-x']),
+    (['-k', 'a', '-k', 'b or c'], ['-k', 'a', '-k', '(b or c) and ansible://ctl1']),
+])
+def test_verify_ansible_narrows_to_one_host_keeping_the_selection(args, narrowed):
+    assert stages.select_host(args, 'ctl1') == narrowed

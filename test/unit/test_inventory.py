@@ -1,5 +1,6 @@
-"""Ansible inventories: the reader agrees with Ansible's own, and `edge-verify import-ansible` writes a site
-skeleton the site loader refuses only for what is left to fill and for the hosts it flagged."""
+"""Ansible inventories: the reader agrees with Ansible's own, `edge-verify import-ansible` writes a site
+skeleton the site loader refuses only for what is left to fill and for the hosts it flagged, and the
+verifier's --ansible-inventory hosts are the site's hosts, matched by inventory hostname."""
 import json
 import os
 import re
@@ -9,9 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import testinfra
 
 from edge_verify import cli, import_ansible, inventory
 from edge_verify import site as site_mod
+from edge_verify.facts import probes
 from edge_verify.problem import CODES, Problem
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -437,3 +440,83 @@ def test_help_says_what_is_read_and_what_becomes_of_an_ipv4_only_host(capsys):
                  "--role-map GROUP=ROLE", "--zone ZONE"):
         assert text in out, text
     assert "import-ansible INVENTORY" in cli.__doc__
+
+
+# ---------------------------------------------------------------- the verifier's hosts from an inventory
+
+def test_site_hosts_are_matched_to_inventory_hostnames_by_key_then_fqdn(lab):
+    names = ["ctl1", "cmp1.lab.example.net", "ops1", "ops1.lab.example.net", "other"]
+    assert inventory.site_hosts_in(lab, names) == (["ansible://ctl1", "ansible://cmp1.lab.example.net",
+                                                    "ansible://ops1"], ["dns1"])
+    assert inventory.site_hosts_in(lab, ["dns1", "ctl1", "cmp1", "ops1"]) == \
+        (["ansible://dns1", "ansible://ctl1", "ansible://cmp1", "ansible://ops1"], [])
+
+
+def edge_verify(tmp_path, *args):
+    return subprocess.run([sys.executable, "-m", "edge_verify", "-p", "no:cacheprovider", *map(str, args)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120, env=ansible_env(tmp_path))
+
+
+def collected_hosts(output, test="test_no_ipv4_address_on_host"):
+    return sorted(re.findall(rf"{test}\[([^\]]+)\]", output))
+
+
+@pytest.mark.parametrize("source", ["lab.ini", "lab-fqdn.yml"])
+def test_hosts_left_out_come_from_the_site_through_the_ansible_inventory(tmp_path, source):
+    """--ansible-inventory without --hosts: every site host, as ansible://<inventory hostname>; nothing is
+    connected to (collection only)."""
+    if source == "lab-fqdn.yml":
+        lab_ini = inventory.load(INVENTORIES / "lab.ini")
+        hosts = {f"{h}.{ZONE}": {"ansible_host": lab_ini.host_vars(h)["ansible_host"].value} for h in lab_ini.hosts}
+        (tmp_path / source).write_text(json.dumps({"all": {"hosts": hosts}}))
+        path, expected = tmp_path / source, [f"ansible://{h}.{ZONE}" for h in ("cmp1", "ctl1", "dns1", "ops1")]
+    else:
+        path, expected = INVENTORIES / source, ["ansible://cmp1", "ansible://ctl1", "ansible://dns1", "ansible://ops1"]
+    ansible_inventory(path, tmp_path)  # ansible-inventory is there and reads it
+    done = edge_verify(tmp_path, f"--site={LAB_SITE}", f"--ansible-inventory={path}", "--collect-only", "-q")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert collected_hosts(done.stdout) == expected, done.stdout
+    assert collected_hosts(done.stdout, "test_haproxy_binds_only_site_v6_addresses") == expected
+
+
+def test_a_site_host_missing_from_the_ansible_inventory_is_one_usage_error(tmp_path):
+    (tmp_path / "three.ini").write_text("\n".join(line for line in (INVENTORIES / "lab.ini").read_text().splitlines()
+                                                  if not line.startswith("cmp1")) + "\n")
+    done = edge_verify(tmp_path, f"--site={LAB_SITE}", "--ansible-inventory=three.ini", "-q")
+    output = done.stdout + done.stderr
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, output
+    assert output.count("ERROR") == 1 and "Traceback" not in output, output
+    assert ("cmp1: no host cmp1 or cmp1.lab.example.net in three.ini; site expects every site host in the inventory; "
+            "fix the inventory, or name the hosts with --hosts=ansible://NAME,... [inventory_host_missing; "
+            "ansible-inventory -i three.ini --list]") in output
+
+
+@pytest.mark.parametrize("text, unparsed_failed, message", [
+    (None, "true", "--ansible-inventory missing.ini: no such file"),
+    ("all:\n  hosts: [a]\n", "true", "--ansible-inventory missing.ini: ansible-inventory lists no host (exited 1); "
+     "see `ansible-inventory -i missing.ini --list`"),
+    ("all:\n  hosts: [a]\n", "false", "--ansible-inventory missing.ini: ansible-inventory lists no host (No "
+     "inventory was parsed (missing file ?), only implicit localhost is available); see `ansible-inventory -i"),
+])
+def test_an_unreadable_ansible_inventory_is_one_usage_error(tmp_path, monkeypatch, text, unparsed_failed, message):
+    """With Ansible's default (an unparsed inventory is no error) or inventory_unparsed_failed."""
+    if text is not None:
+        (tmp_path / "missing.ini").write_text(text)
+    monkeypatch.setenv("ANSIBLE_INVENTORY_UNPARSED_FAILED", unparsed_failed)
+    done = edge_verify(tmp_path, f"--site={LAB_SITE}", "--ansible-inventory=missing.ini", "-q")
+    output = done.stdout + done.stderr
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR and output.count("ERROR") == 1, output
+    assert message in output and "Traceback" not in output, output
+
+
+def test_ansible_backend_host_is_its_site_host_by_inventory_hostname(lab, tmp_path, monkeypatch):
+    """The ansible backend keeps the inventory hostname: the site host is found from it, without a command."""
+    for key, value in ansible_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    for name, expected in (("ctl1", "ctl1"), ("ops1.lab.example.net", "ops1")):
+        host = testinfra.get_host(f"ansible://{name}", ansible_inventory=str(INVENTORIES / "lab.ini"))
+
+        def no_command(*args, **kwargs):
+            raise AssertionError("site_host ran a command")
+        monkeypatch.setattr(host.backend, "run", no_command)
+        assert probes.site_host(host, lab).name == expected

@@ -12,7 +12,7 @@ import yaml
 
 import backends  # beside the lab script (test/lab)
 
-from . import chef, credentials, dns, netns, pki, sshd, verifier
+from . import ansible, chef, credentials, dns, netns, pki, sshd, verifier
 from .lab import PROJECT, Lab, LabError, resolve_site, stop_pids
 
 DEFAULT_SITE = PROJECT / 'site' / 'lab.yml'
@@ -108,23 +108,61 @@ def verify(state_dir, pytest_args=(), say=print):
     return '; '.join(counts)
 
 
-def _pytest_in(lab, client, args, say):
-    """(exit status, test counts, where the log and JUnit report are) of the suite run in client."""
-    junit, report = lab.state_dir / f'junit-{client}.xml', lab.state_dir / f'report-{client}.json'
+def _pytest_in(lab, client, args, say, prefix='', env=None):
+    """(exit status, test counts, where the log and JUnit report are) of the suite run in client; prefix names
+    the reports and the log of another kind of pass (`lab_cli.lab_verify` reads report-*.json only)."""
+    junit, report = lab.state_dir / f'{prefix}junit-{client}.xml', lab.state_dir / f'{prefix}report-{client}.json'
     junit.unlink(missing_ok=True)
     report.unlink(missing_ok=True)
     package = verifier.ensure(lab.state_dir / 'verifier')
     argv = lab.argv_in(client, ['/usr/bin/python3', '-m', 'pytest', '--pyargs', verifier.SUITES, '-p',
                                 'no:cacheprovider', f'--site={lab.site_file}', f'--junitxml={junit}',
                                 '--report', 'json', str(report), *args])
-    log = lab.path('logs', f'verify-{client}.log')
+    log = lab.path('logs', f'{prefix}verify-{client}.log')
     with log.open('w') as out:
         process = subprocess.Popen(argv, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   env=verifier.env(package))
+                                   env={**verifier.env(package), **(env or {})})
         for line in process.stdout:
             out.write(line)
             say(f'  [{client}] {line.rstrip()}')
     return process.wait(), junit_counts(junit), f'{log}, {junit} and {report}'
+
+
+def verify_ansible(state_dir, host=None, pytest_args=(), say=print, inventory=None):
+    """The verifier's host-side suites from the ops host through testinfra's ansible backend: the lab's hosts
+    written as an Ansible inventory (v6lab.ansible), or the inventory file given, `--ansible-inventory` with
+    --hosts left out, so the hosts are the site's, each as ansible://NAME. With host, only that host's tests
+    run (`-k ansible://HOST`, joined to a -k of pytest_args). Reports: STATE/ansible-junit-OPS.xml,
+    STATE/ansible-report-OPS.json."""
+    lab = Lab.open(state_dir)
+    if host is not None and host not in lab.hosts:
+        raise LabError(f'no host {host} in {lab.site_file}; hosts: {", ".join(lab.hosts)}')
+    if inventory is None:
+        inventory = ansible.write(lab)
+    else:
+        ansible.configure(lab)
+        inventory = Path(inventory).resolve()
+    args = list(pytest_args) if host is None else select_host(pytest_args, host)
+    client = lab.hosts_with_role('ops')[0]
+    transport = f"--transport-url-file={lab.state_dir / 'rabbitmq' / 'oslo_messaging.conf'}"
+    status, summary, report = _pytest_in(lab, client, [f'--ansible-inventory={inventory}', '-m', 'not client_side',
+                                                       transport, *args], say, prefix='ansible-', env=ansible.env(lab))
+    if status != 0:
+        raise LabError(f'pytest in {client} with --ansible-inventory exited {status} ({summary}); see {report}')
+    return f'{client}, --ansible-inventory {inventory}: {summary}'
+
+
+def select_host(pytest_args, host):
+    """pytest_args narrowed to the tests of one ansible:// host: `-k ansible://HOST`, joined with `and` to the
+    last `-k EXPRESSION` among them."""
+    args = list(pytest_args)
+    selection = f'ansible://{host}'
+    given = [i for i, arg in enumerate(args[:-1]) if arg == '-k']
+    if given:
+        args[given[-1] + 1] = f'({args[given[-1] + 1]}) and {selection}'
+    else:
+        args += ['-k', selection]
+    return args
 
 
 def scan(state_dir, endpoints=(), full=False, say=print):

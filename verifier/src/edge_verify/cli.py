@@ -9,6 +9,9 @@
                                       a site file skeleton from an Ansible inventory (INI or YAML); exit 1
                                       when a host is flagged (IPv4-only, a name, no role), 2 when the
                                       inventory cannot be read (edge-verify import-ansible --help)
+
+With --ansible-inventory INV and --hosts left out, the suites run against every site host as
+ansible://NAME, NAME being the inventory hostname equal to the site host's key or fqdn.
 """
 import sys
 

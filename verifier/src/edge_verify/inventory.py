@@ -516,3 +516,26 @@ def load(path):
     _read_vars_dir(inventory, base / "group_vars", sorted(inventory.groups), inventory.group_files)
     _read_vars_dir(inventory, base / "host_vars", sorted(inventory.hosts), inventory.host_files)
     return inventory
+
+
+# ---------------------------------------------------------------- the verifier's hosts from an inventory
+
+def site_host_named(site, name):
+    """The site Host an inventory hostname stands for: the one whose key, else whose fqdn, it is; or None."""
+    if name in site.hosts:
+        return site.hosts[name]
+    return next((host for host in site.hosts.values() if host.fqdn == name), None)
+
+
+def site_hosts_in(site, names):
+    """(testinfra host specs `ansible://NAME` in site order, site host keys the inventory lacks), for the
+    inventory hostnames names: each site host is matched to the name equal to its key, else its fqdn."""
+    names = set(names)
+    specs, missing = [], []
+    for key, host in site.hosts.items():
+        name = key if key in names else host.fqdn if host.fqdn in names else None
+        if name is None:
+            missing.append(key)
+        else:
+            specs.append(f"ansible://{name}")
+    return specs, missing

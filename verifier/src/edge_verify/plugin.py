@@ -80,13 +80,19 @@ def load_site(config):
 _SITE_ERROR = pytest.StashKey()
 
 
+def defer_usage_error(config, error):
+    """Keep a usage error met in a collection hook for pytest_collection_finish, so that it is one usage
+    error and not one error per module (the first one kept)."""
+    config.stash.setdefault(_SITE_ERROR, error)
+
+
 def site_or_none(config):
     """load_site for collection hooks: None when the site is bad, the error kept for
-    pytest_collection_finish, so that a bad site is one usage error and not one error per module."""
+    pytest_collection_finish."""
     try:
         return load_site(config)
     except pytest.UsageError as error:
-        config.stash[_SITE_ERROR] = error
+        defer_usage_error(config, error)
         return None
 
 

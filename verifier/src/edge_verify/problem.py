@@ -75,12 +75,13 @@ VERIFIER_CODES = frozenset((
     "dns_ptr_mismatch",     # a site address whose PTR is missing or names another name, or a PTR to a name
                             # whose AAAA does not hold the address
     "dns_unknown_name",     # a name in the site's zone that is no site host or endpoint (a warning)
-    # edge-verify import-ansible: what an Ansible inventory cannot give the site
+    # edge-verify import-ansible and --ansible-inventory: what an Ansible inventory cannot give the site
     "inventory_name_only",  # ansible_host (or the hostname) is a DNS name: not resolved, the host needs an address
     "inventory_bad_address",  # ipv6_address or ansible_host is no global IPv6 literal, or another host's
     "inventory_no_role",    # a host in no group that maps to a role
     "inventory_bad_name",   # an inventory hostname that is no site host name (Chef node name)
     "inventory_unknown_group",  # a group that maps to no role: reported, not imported
+    "inventory_host_missing",  # a site host that --ansible-inventory does not list
 ))
 CODES = SHARED_CODES | VERIFIER_CODES
 # Codes that ask an operator to look, without failing a command on their own: every other code is an error.

@@ -16,6 +16,7 @@ import dns.message
 import dns.query
 from cryptography import x509
 
+from edge_verify import inventory
 from edge_verify.facts import parsers
 
 
@@ -83,8 +84,13 @@ def hostname(host):
 
 
 def site_host(host, site):
-    """The site Host a testinfra host stands for: by the address in its backend, else `hostname -s`."""
+    """The site Host a testinfra host stands for: by the address in its backend (the ansible backend: by the
+    inventory hostname, a site key or fqdn), else `hostname -s`."""
     spec = getattr(host.backend, "host", None)
+    if isinstance(spec, str):
+        owner = inventory.site_host_named(site, spec)
+        if owner:
+            return owner
     name = getattr(spec, "name", None)
     if name:
         try:
