@@ -169,6 +169,22 @@ module Ipv6OpenstackApi
 end
 
 module Ipv6OpenstackApi
-  # Checker installed by ipv6_openstack_api_bind and used as each config template's `verify`.
+  # The checker each settings template's `verify` runs (ipv6_openstack_api_bind and _config).
   OSLO_CHECK = '/usr/local/lib/ipv6_openstack_api/oslo_check.py'
+
+  # Mixed into the action classes of the resources whose templates are verified with OSLO_CHECK:
+  # one place declares how the checker is installed.
+  module OsloCheckInstall
+    def install_oslo_check
+      directory ::File.dirname(OSLO_CHECK) do
+        mode '0755'
+      end
+
+      cookbook_file OSLO_CHECK do
+        cookbook 'ipv6_openstack_api'
+        source 'oslo_check.py'
+        mode '0755'
+      end
+    end
+  end
 end

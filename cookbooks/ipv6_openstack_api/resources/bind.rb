@@ -96,6 +96,8 @@ property :package_version, [String, nil],
          description: 'Debian version to pin (site packages.PACKAGE); nil installs the candidate.'
 
 action_class do
+  include Ipv6OpenstackApi::OsloCheckInstall
+
   def spec
     Ipv6OpenstackApi::SERVICES.fetch(new_resource.service)
   end
@@ -153,15 +155,7 @@ action :create do
     not_if { Ipv6Common::Packages.installed?(svc['package'], pinned) }
   end
 
-  directory ::File.dirname(Ipv6OpenstackApi::OSLO_CHECK) do
-    mode '0755'
-  end
-
-  cookbook_file Ipv6OpenstackApi::OSLO_CHECK do
-    cookbook 'ipv6_openstack_api'
-    source 'oslo_check.py'
-    mode '0755'
-  end
+  install_oslo_check
 
   # The service reads its configuration as its own user: the directory is
   # the service's, as Debian's packaging makes it (a copy made by root, in a

@@ -95,6 +95,8 @@ property :package_version, [String, nil],
          description: 'Debian version of the python3-<service> package to pin (site packages.PACKAGE).'
 
 action_class do
+  include Ipv6OpenstackApi::OsloCheckInstall
+
   def spec
     Ipv6OpenstackApi::Settings::CONFIGS.fetch(new_resource.service)
   end
@@ -139,15 +141,7 @@ action :create do
     not_if { Ipv6Common::Packages.installed?(spec['package'], pinned) }
   end
 
-  directory ::File.dirname(Ipv6OpenstackApi::OSLO_CHECK) do
-    mode '0755'
-  end
-
-  cookbook_file Ipv6OpenstackApi::OSLO_CHECK do
-    cookbook 'ipv6_openstack_api'
-    source 'oslo_check.py'
-    mode '0755'
-  end
+  install_oslo_check
 
   directory ::File.dirname(new_resource.path) do
     mode '0755'
