@@ -19,15 +19,17 @@ def lab_command(state_dir, *args, env=None):
                           env=env)
 
 
-def lab_verify(state_dir, selection, *pytest_args):
-    """`lab verify PYTEST_ARGS` narrowed to the verifier tests matching the -k selection.
+def lab_verify(state_dir, selection, *pytest_args, hosts=None):
+    """`lab verify PYTEST_ARGS` narrowed to the verifier tests matching the -k selection (with hosts,
+    `lab verify --hosts=HOSTS`: the ops host's pass runs against those testinfra hosts instead of every
+    lab host as root).
 
     Returns (passed, output, problems): every problem of every pass (ops host, then each compute host),
     read from the pass's JSON report, as a dict with the pass's host as `client` and the test's name
     as `test`. A test that failed without recording a problem (in a fixture: not_a_site_host) is there
     with each problem its message renders (`found` is the line), or once with code None when it renders
     none (an error)."""
-    result = lab_command(state_dir, 'verify', *pytest_args,
+    result = lab_command(state_dir, 'verify', *([f'--hosts={hosts}'] if hosts else []), *pytest_args,
                          env={**os.environ, 'PYTEST_ADDOPTS': f'-k {shlex.quote(selection)}'})
     problems = []
     for path in sorted(Path(state_dir).glob('report-*.json')):

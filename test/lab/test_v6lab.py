@@ -1,14 +1,16 @@
 """The lab's pure parts, without a lab: zone, site rewriting, secret references, certificate options, Chef
-configuration and the collection of parallel runs, the Ansible inventory of its hosts."""
+configuration, the collection of parallel runs, the Ansible inventory of its hosts and the operator account."""
 import datetime
 import ipaddress
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
-
+from pathlib import Path
 
 import dns.zone as dns_zone
 import pytest
@@ -20,9 +22,8 @@ from edge_verify.checks import dns_audit
 from edge_verify.facts import zone as zone_facts
 from testinfra.utils.ansible_runner import AnsibleRunner
 
-from v6lab import ansible, chef, credentials, dns, pki, stages
+from v6lab import account, ansible, chef, credentials, dns, pki, sshd, stages
 from v6lab.lab import ENTER_HOST, PROJECT, Lab, LabError, resolve_site, run
-
 
 SITE = yaml.safe_load((PROJECT / 'site' / 'lab.yml').read_text())
 
@@ -332,3 +333,120 @@ def test_ansible_inventory_reaches_each_host_at_its_site_address_with_the_lab_ke
 ])
 def test_verify_ansible_narrows_to_one_host_keeping_the_selection(args, narrowed):
     assert stages.select_host(args, 'ctl1') == narrowed
+
+
+MACHINE_PASSWD = ('root:x:0:0:root:/root:/bin/bash\n'
+                  'alice:x:1000:1000::/home/alice:/bin/sh\n'
+                  'bob:x:1001:1002::/home/bob:/bin/sh\n')
+MACHINE_GROUP = 'root:x:0:\nalice:x:1000:\nstaff:x:1003:\n'
+
+
+def test_operator_lines_give_a_login_without_password_and_not_locked():
+    """sshd without PAM refuses an account whose password starts with `!`; `*` lets the key in and no password;
+    empty ageing fields: no expiry, no forced change."""
+    found = account.lines(1004, Path('/var/lib/v6lab/home/edgeop'))
+    assert found == {'passwd': 'edgeop:x:1004:1004:lab operator:/var/lib/v6lab/home/edgeop:/bin/sh',
+                     'shadow': 'edgeop:*:::::::',
+                     'group': 'edgeop:x:1004:'}
+    assert [len(found[name].split(':')) for name in ('passwd', 'shadow', 'group')] == [7, 9, 4]
+
+
+def test_operator_id_is_used_by_no_account_or_group_of_the_machine():
+    assert account.used_ids(MACHINE_PASSWD, MACHINE_GROUP) == {0, 1000, 1001, 1002, 1003}
+    assert account.free_id(MACHINE_PASSWD, MACHINE_GROUP) == 1004
+    assert account.free_id(MACHINE_PASSWD + 'edgeop:x:1004:1004::/:/bin/sh\n', MACHINE_GROUP) == 1004
+    assert account.free_id('', '') == account.FIRST_ID
+
+
+def test_operator_line_is_added_once_to_the_machines_file():
+    line = account.lines(1004, Path('/h'))['passwd']
+    assert account.with_line(MACHINE_PASSWD, line) == MACHINE_PASSWD + line + '\n'
+    assert account.with_line(MACHINE_PASSWD.rstrip('\n'), line) == MACHINE_PASSWD + line + '\n'
+    assert account.with_line(MACHINE_PASSWD + 'edgeop:x:7:7::/old:/bin/sh\n', line) == MACHINE_PASSWD + line + '\n'
+    assert account.with_line('edgeopx:x:9:9::/:/bin/sh\n', line).startswith('edgeopx:')
+
+
+def machine_etc(root):
+    """A stand-in for the machine's /etc: the account files (shadow 0640) and a sudoers.d with one file."""
+    etc = root / 'etc'
+    (etc / 'sudoers.d').mkdir(parents=True)
+    (etc / 'passwd').write_text(MACHINE_PASSWD)
+    (etc / 'group').write_text(MACHINE_GROUP)
+    (etc / 'shadow').write_text('root:*:19000:0:99999:7:::\n')
+    (etc / 'shadow').chmod(0o640)
+    (etc / 'sudoers.d' / 'README').write_text('#includedir\n')
+    (etc / 'sudoers.d' / 'README').chmod(0o440)
+    return etc
+
+
+def test_operator_files_are_private_copies_with_one_sudoers_rule(tmp_path):
+    """Each host's /etc/netns/NS gets passwd, shadow and group (the machine's plus the operator's line, owned and
+    moded as the machine's) and a copy of sudoers.d with a NOPASSWD rule, 0440 as sudo wants it; the machine's
+    files stay as they were."""
+    etc, target = machine_etc(tmp_path), tmp_path / 'netns'
+    target.mkdir()
+    lab = Lab(tmp_path / 'state', resolve_site(SITE, tmp_path / 'state'))
+    account.write_etc(lab, 1004, target, etc=etc)
+    home = tmp_path / 'state' / 'home' / 'edgeop'
+    assert (target / 'passwd').read_text() == MACHINE_PASSWD + f'edgeop:x:1004:1004:lab operator:{home}:/bin/sh\n'
+    assert (target / 'shadow').read_text().splitlines()[-1] == 'edgeop:*:::::::'
+    assert (target / 'group').read_text() == MACHINE_GROUP + 'edgeop:x:1004:\n'
+    assert (target / 'shadow').stat().st_mode & 0o7777 == 0o640
+    rule = target / 'sudoers.d' / 'edgeop'
+    assert rule.read_text() == 'edgeop ALL=(ALL) NOPASSWD: ALL\n' and rule.stat().st_mode & 0o7777 == 0o440
+    assert (target / 'sudoers.d' / 'README').read_text() == '#includedir\n'
+    assert (etc / 'passwd').read_text() == MACHINE_PASSWD and sorted(p.name for p in (etc / 'sudoers.d').iterdir()) \
+        == ['README']
+
+
+def test_operator_target_names_the_account_and_a_bracketed_address(tmp_path):
+    lab = Lab(tmp_path, resolve_site(SITE, tmp_path))
+    assert account.target(lab, 'ctl1') == 'ssh://edgeop@[2001:db8:10::11]'
+
+
+@pytest.fixture
+def open_dir():
+    """A directory under /tmp, which others can pass through (pytest's tmp_path is under a 0700 directory)."""
+    directory = Path(tempfile.mkdtemp(prefix='v6lab-account-'))
+    directory.chmod(0o711)
+    yield directory
+    shutil.rmtree(directory)
+
+
+def test_a_directory_others_cannot_pass_through_is_named(open_dir):
+    closed = open_dir / 'closed'
+    (closed / 'state').mkdir(parents=True)
+    (closed / 'state').chmod(0o700)
+    closed.chmod(0o700)
+    assert account.unsearchable(closed / 'state') == closed
+    closed.chmod(0o711)
+    assert account.unsearchable(closed / 'state') == closed / 'state'
+    (closed / 'state').chmod(0o711)
+    assert account.unsearchable(closed / 'state') is None
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='the operator\'s home is given to its id (root only)')
+def test_prepare_makes_the_state_directory_searchable_and_the_home_the_operators(open_dir):
+    state = open_dir / 'state'
+    state.mkdir(mode=0o700)
+    uid = account.prepare(Lab(state, resolve_site(SITE, state)))
+    home = state / 'home' / 'edgeop'
+    assert state.stat().st_mode & 0o7777 == 0o711 and home.parent.stat().st_mode & 0o7777 == 0o711
+    assert (home.stat().st_uid, home.stat().st_gid, home.stat().st_mode & 0o7777) == (uid, uid, 0o700)
+    assert uid not in account.used_ids(Path('/etc/passwd').read_text(), Path('/etc/group').read_text())
+    closed = open_dir / 'closed'
+    (closed / 'state').mkdir(parents=True)
+    closed.chmod(0o700)
+    with pytest.raises(LabError, match=f'{closed} is mode 0700'):
+        account.prepare(Lab(closed / 'state', SITE))
+
+
+def test_the_lab_key_is_readable_by_the_operator_and_its_private_half_is_not(tmp_path):
+    """sshd reads authorized_keys as the user logging in."""
+    lab = Lab(tmp_path, resolve_site(SITE, tmp_path))
+    ssh = lab.dir('ssh')
+    ssh.chmod(0o700)
+    (ssh / 'id_ed25519.pub').write_text('ssh-ed25519 AAAA v6lab\n')
+    authorized = sshd.authorize(lab)
+    assert authorized.read_text() == 'ssh-ed25519 AAAA v6lab\n'
+    assert authorized.stat().st_mode & 0o7777 == 0o644 and ssh.stat().st_mode & 0o7777 == 0o711

@@ -3,6 +3,7 @@ import os
 import shutil
 from pathlib import Path
 
+from . import account
 from .lab import BRIDGE, HOST_VAR_DIRS, NS_PREFIX, LabError, run, wait_until
 
 ETC = Path('/etc')
@@ -25,7 +26,8 @@ SYSCTLS = [f'net.ipv6.conf.{dev}.{key}=0'
 
 
 def create(lab):
-    """Create the bridge and, per host, its namespace, veth, addresses, /etc files and hostname."""
+    """Create the bridge and, per host, its namespace, veth, addresses, /etc files (the operator account's
+    included) and hostname."""
     too_long = [host for host in lab.hosts if len(NS_PREFIX + host) > 15]
     if too_long:
         raise LabError(f'host names {too_long} are too long for interface names ({NS_PREFIX}NAME '
@@ -33,8 +35,9 @@ def create(lab):
     run(['ip', 'link', 'add', BRIDGE, 'type', 'bridge'])
     _disable_ipv6(BRIDGE)
     run(['ip', 'link', 'set', BRIDGE, 'up'])
+    operator_id = account.prepare(lab)
     for host in lab.hosts:
-        _create_host(lab, host)
+        _create_host(lab, host, operator_id)
 
 
 def _disable_ipv6(link):
@@ -42,7 +45,7 @@ def _disable_ipv6(link):
     Path(f'/proc/sys/net/ipv6/conf/{link}/disable_ipv6').write_text('1\n')
 
 
-def _create_host(lab, host):
+def _create_host(lab, host, operator_id):
     ns = lab.ns(host)
     run(['ip', 'netns', 'add', ns])
     run(['ip', 'link', 'add', ns, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns])
@@ -54,7 +57,7 @@ def _create_host(lab, host):
     for address in lab.hosts[host]['addresses']:
         run(['ip', '-n', ns, 'address', 'add', f'{address}/64', 'dev', 'eth0', 'nodad'])
     run(['ip', '-n', ns, 'link', 'set', 'eth0', 'up'])
-    _write_etc(lab, host)
+    _write_etc(lab, host, operator_id)
     for directory in RUN_DIRS:
         lab.dir('hostrun', host, directory)
     _var_dirs(lab, host)
@@ -76,7 +79,7 @@ def _var_dirs(lab, host):
         copy.chmod(info.st_mode & 0o7777)
 
 
-def _write_etc(lab, host):
+def _write_etc(lab, host, operator_id):
     etc = ETC_NETNS / lab.ns(host)
     etc.mkdir(parents=True)
     entry = lab.hosts[host]
@@ -87,6 +90,7 @@ def _write_etc(lab, host):
     (etc / 'hostname').write_text(f'{host}\n')
     for name in sorted({name for role in entry['roles'] for name in ETC_COPIES[role]}):
         _private_copy(ETC / name, etc / name)
+    account.write_etc(lab, operator_id, etc)
 
 
 def _private_copy(source, target):

@@ -1,8 +1,10 @@
-"""An sshd per host on its IPv6 addresses only; root logs in with the lab key."""
+"""An sshd per host on its IPv6 addresses only; root and the operator account (account.USER) log in with the
+lab key."""
 import subprocess
 from pathlib import Path
 
-from .lab import run, wait_until
+from . import account
+from .lab import LabError, run, wait_until
 
 
 def key_file(lab):
@@ -46,7 +48,7 @@ def start(lab):
     lab.dir('run')
     _keygen(key_file(lab))
     _keygen(ssh / 'host_ed25519_key')
-    (ssh / 'authorized_keys').write_text(Path(f'{key_file(lab)}.pub').read_text())
+    authorize(lab)
     config_file(lab).write_text(_client_config(lab))
     for host in lab.hosts:
         config = ssh / f'sshd-{host}.conf'
@@ -56,8 +58,35 @@ def start(lab):
     for host in lab.hosts:
         wait_until(f'sshd on {host} to accept the lab key from {client}',
                    lambda host=host: ssh_ok(lab, client, host))
+    for host in lab.hosts:
+        ok, output = operator_sudo(lab, client, host)
+        if not ok:
+            raise LabError(f'the operator {account.USER} cannot run `sudo -n true` on {host} over ssh from '
+                           f'{client}: {output}')
+
+
+def authorize(lab):
+    """The lab key's public half in STATE/ssh/authorized_keys, for root and the operator. sshd reads the file as
+    the user logging in: the operator passes through STATE/ssh (searchable, not listable) and reads the file; the
+    private key stays root's (ssh-keygen writes it 0600)."""
+    ssh = lab.state_dir / 'ssh'
+    authorized = ssh / 'authorized_keys'
+    authorized.write_text(Path(f'{key_file(lab)}.pub').read_text())
+    authorized.chmod(account.KEYS_MODE)
+    ssh.chmod(account.TRAVERSE_MODE)
+    return authorized
 
 
 def ssh_ok(lab, client, host):
     argv = lab.argv_in(client, ['ssh', '-F', config_file(lab), host, 'true'])
     return subprocess.run(argv, capture_output=True).returncode == 0
+
+
+def operator_sudo(lab, client, host):
+    """(True, '') when the operator logs in to host from client and sudo runs a command as root there without a
+    password or a tty; else (False, what ssh and sudo said)."""
+    argv = lab.argv_in(client, ['ssh', '-F', config_file(lab), f'{account.USER}@{host}', 'sudo -n true'])
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if done.returncode == 0:
+        return True, ''
+    return False, (done.stderr or done.stdout).strip() or f'exit {done.returncode}'

@@ -72,16 +72,19 @@ def converge(state_dir, hosts=None, say=print, runs=2, local=False):
     return chef.converge(lab, hosts or list(lab.hosts), runs=runs, say=say, local=local)
 
 
-def verify(state_dir, pytest_args=(), say=print):
+def verify(state_dir, pytest_args=(), say=print, hosts=None):
     """Run the verifier's suites inside the ops host against every host over ssh, then its
     client-side checks again from every compute host (TLS and DNS as a compute node sees them),
     then the whole-zone DNS audit from the ops host (about a second: one AXFR per zone).
+
+    hosts (testinfra's --hosts, e.g. `ssh://edgeop@[2001:db8:10::11]` with `--sudo` among pytest_args: the
+    operator account, account.USER) replaces every lab host as root in the ops host's pass.
 
     Every pass runs even when an earlier one failed. With a narrowed selection (extra arguments or
     PYTEST_ADDOPTS) a pass may select nothing, but some pass must run a test; the DNS audit, which
     pytest's selection cannot narrow, runs only when nothing is narrowed."""
     lab = Lab.open(state_dir)
-    targets = ','.join(f'ssh://root@[{lab.address(host)}]' for host in lab.hosts)
+    targets = hosts or ','.join(f'ssh://root@[{lab.address(host)}]' for host in lab.hosts)
     transport = f"--transport-url-file={lab.state_dir / 'rabbitmq' / 'oslo_messaging.conf'}"
     passes = [(lab.hosts_with_role('ops')[0],
                [f'--hosts={targets}', f'--ssh-config={sshd.config_file(lab)}', transport])]
