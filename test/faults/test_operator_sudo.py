@@ -2,8 +2,9 @@
 v6lab.account.USER, on every host) with every command run as root through sudo (`--sudo`).
 
 Without root, `ss -Hltnuep` still lists every socket (with v6only), but names no process of another user (the
-owner of a socket is read from /proc/PID/fd), so the HAProxy check sees none of the edge's sockets and reports each
-endpoint missing. The host checks read only what any user may (addresses, sockets, the resolver) and pass either way.
+owner of a socket is read from /proc/PID/fd), so the HAProxy check cannot tell the edge's sockets from another
+program's and reports the probe failed (probe_failed), naming --sudo as the fix. The host checks read only what
+any user may (addresses, sockets, the resolver) and pass either way.
 """
 import json
 
@@ -33,11 +34,11 @@ def logins(lab, host, user):
 
 
 @pytest.mark.fault('the verifier run on the controller as the operator account without --sudo: ss -p names no process '
-                   'of another user, so none of HAProxy\'s sockets is seen', codes=('listener_missing',),
+                   'of another user, so HAProxy\'s sockets cannot be told apart', codes=('probe_failed',),
                    note='repair: the same run with --sudo, every command on the controller run as root through sudo')
 def test_verifier_as_the_operator_sees_the_edge_only_with_sudo(edge):
-    """As the operator without --sudo only the HAProxy bind check fails, with one listener_missing per endpoint
-    address; with --sudo every host-side check passes, and the controller's sshd let in the operator only."""
+    """As the operator without --sudo only the HAProxy bind check fails, with probe_failed naming every endpoint
+    address and --sudo; with --sudo every host-side check passes, and the controller's sshd let in the operator only."""
     controller, ops = edge.hosts_with_role('controller')[0], edge.hosts_with_role('ops')[0]
     ok, said = sshd.operator_sudo(edge, ops, controller)
     assert ok, (f'{account.USER} cannot log in to {controller} and run `sudo -n true` ({said}): a lab brought up '
@@ -47,10 +48,12 @@ def test_verifier_as_the_operator_sees_the_edge_only_with_sudo(edge):
     addresses = edge.hosts[controller]['addresses']
     edges = [(name, endpoint['port']) for name, endpoint in edge.site['endpoints'].items()
              if endpoint['host'] == controller]
-    missed = [(name, address) for name, port in edges for address in addresses
-              if not failed_with(problems, ops, BINDS, 'listener_missing', f'{name} on [{address}]:{port}')]
-    assert edges and not passed and not missed, f'without --sudo the bind check missed {missed}:\n{output}'
-    others = [p for p in problems if not (p['test'].startswith(BINDS) and p['code'] == 'listener_missing')]
+    probe = [p for p in problems if p['code'] == 'probe_failed']
+    missed = [f'[{address}]:{port}' for _, port in edges for address in addresses
+              if not any(f'[{address}]:{port}' in p['found'] for p in probe)]
+    assert edges and not passed and failed_with(problems, ops, BINDS, 'probe_failed') and not missed, \
+        f'without --sudo the bind check did not name {missed}:\n{output}'
+    others = [p for p in problems if not (p['test'].startswith(BINDS) and p['code'] == 'probe_failed')]
     assert not others, f'without --sudo other checks failed too: {others}'
     assert outcomes(edge, ops) == {name: 'failed' if name == BINDS else 'passed' for name in HOST_SIDE}, output
 

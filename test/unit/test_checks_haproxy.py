@@ -32,6 +32,14 @@ def test_good_edge_has_no_listener_problem(lab):
     assert listener_problems(lab, good_edge()) == []
 
 
+def test_sockets_without_process_names_are_a_probe_failure_not_missing_listeners(lab):
+    """ss run without root names no process: the edge's sockets are there, the check cannot tell whose."""
+    lines = [line.split(" users:")[0] + " ino:1 sk:1 cgroup:unreachable:1 v6only:1 <->" for line in good_edge()]
+    problems = listener_problems(lab, lines)
+    assert [p.code for p in problems] == ["probe_failed"]
+    assert "--sudo" in problems[0].fix and "[2001:db8:10::11]:5000" in problems[0].found
+
+
 def test_host_without_endpoints_must_not_run_the_edge(lab):
     assert listener_problems(lab, [ss_line("[2001:db8:10::21]:22", process="sshd")], host="cmp1") == []
     [problem] = listener_problems(lab, [ss_line("[2001:db8:10::21]:5000")], host="cmp1")

@@ -47,7 +47,7 @@ VERIFIER_CODES = frozenset((
     "http_link",            # the API links clients away from https://fqdn:port/
     "hsts",                 # Strict-Transport-Security missing or not what the site says
     "socket_mode",          # a control socket others can open
-    "probe_failed",         # a fact could not be gathered
+    "probe_failed",         # a fact could not be gathered (e.g. ss without root names no process)
     "not_a_site_host",      # the host under test is not in the site
     "api_not_loopback",     # an OpenStack service or memcached listens beside ::1
     "api_not_listening",    # a deployed endpoint's service has nothing on [::1]:backend_port

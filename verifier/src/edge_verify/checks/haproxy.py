@@ -20,6 +20,16 @@ def haproxy_listener_problems(site, host_name, listeners):
     host = site.hosts[host_name]
     source = f"ss -Hltnuep on {host_name}"
     wanted = {(address, e.port): e for e in site.endpoints_on(host_name) for address in host.addresses}
+    unnamed = sorted({listener.local for listener in listeners
+                      if listener.proto == "tcp" and (listener.address, listener.port) in wanted})
+    if unnamed and not any(listener.process for listener in listeners):
+        # ss names the process of a socket only to its owner or root: without root the edge's sockets are
+        # there but cannot be told from another program's.
+        return [Problem(host_name, "probe_failed",
+                        f"ss names no process on {host_name} (not run as root there); sockets on {', '.join(unnamed)} "
+                        "cannot be told to be haproxy's", "ss -p naming the process of every socket",
+                        f"run the verifier as root on {host_name}, or log in as an operator with sudo rights and "
+                        "pass --sudo", source)]
     found = []
     seen = set()
     for listener in listeners:
