@@ -122,13 +122,22 @@ def _pytest_in(lab, client, args, say, prefix='', env=None):
                                 'no:cacheprovider', f'--site={lab.site_file}', f'--junitxml={junit}',
                                 '--report', 'json', str(report), *args])
     log = lab.path('logs', f'{prefix}verify-{client}.log')
+    status, _ = _run_logged(argv, log, client, say, {**verifier.env(package), **(env or {})})
+    return status, junit_counts(junit), f'{log}, {junit} and {report}'
+
+
+def _run_logged(argv, log, client, say, env):
+    """Run argv, its output written to log and said line by line with the client's name: (exit status, its
+    last non-empty line)."""
+    last = ''
     with log.open('w') as out:
         process = subprocess.Popen(argv, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   env={**verifier.env(package), **(env or {})})
+                                   env=env)
         for line in process.stdout:
             out.write(line)
+            last = line.strip() or last
             say(f'  [{client}] {line.rstrip()}')
-    return process.wait(), junit_counts(junit), f'{log}, {junit} and {report}'
+    return process.wait(), last
 
 
 def verify_ansible(state_dir, host=None, pytest_args=(), say=print, inventory=None):
@@ -182,15 +191,8 @@ def scan(state_dir, endpoints=(), full=False, say=print):
                                 *(f'--endpoint={name}' for name in endpoints), *([] if full else ['--subset']),
                                 '--json', str(report)])
     log = lab.path('logs', 'scan.log')
-    with log.open('w') as out:
-        process = subprocess.Popen(argv, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   env=verifier.env(package))
-        last = ''
-        for line in process.stdout:
-            out.write(line)
-            last = line.strip() or last
-            say(f'  [{client}] {line.rstrip()}')
-    if process.wait() != 0:
+    status, last = _run_logged(argv, log, client, say, verifier.env(package))
+    if status != 0:
         raise LabError(f'{last}; see {log} and {report}')
     return last
 
@@ -213,15 +215,8 @@ def dns_audit(state_dir, client=None, no_axfr=False, say=print):
     argv = lab.argv_in(client, ['/usr/bin/python3', '-m', 'edge_verify', 'dns-audit', f'--site={lab.site_file}',
                                 '--report', 'json', str(report), *(['--no-axfr'] if no_axfr else [])])
     log = lab.path('logs', f'dns-audit-{client}.log')
-    with log.open('w') as out:
-        process = subprocess.Popen(argv, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   env=verifier.env(package))
-        last = ''
-        for line in process.stdout:
-            out.write(line)
-            last = line.strip() or last
-            say(f'  [{client}] {line.rstrip()}')
-    if process.wait() != 0:
+    status, last = _run_logged(argv, log, client, say, verifier.env(package))
+    if status != 0:
         raise LabError(f'{client}: {last}; see {log} and {report}')
     return f'{client}: {last}'
 
